@@ -1,0 +1,5 @@
+import sys
+
+from acudesk.app import main
+
+sys.exit(main())

@@ -1,0 +1,99 @@
+"""Composition root: settings -> engine -> migrate -> services -> main window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from acudesk.settings import Settings
+
+NO_DISPLAY_MESSAGE = (
+    "AcuDesk needs a graphical display and none was found (DISPLAY is not set): "
+    "start it from a desktop session, or run it on a virtual screen with `xvfb-run make run`."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acudesk", description="AcuDesk: the acupuncture treatment-room assistant."
+    )
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL of the database (default: ACUDESK_DATABASE_URL, "
+        "then a file in the user data directory)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start on a throwaway database holding a demo clinic",
+    )
+    sub = parser.add_subparsers(dest="command")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    leaves = [db_sub.add_parser("upgrade", help="apply the schema migrations")]
+    audit = sub.add_parser("audit", help="audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    leaves.append(audit_sub.add_parser("verify", help="check the audit trail's hash chain"))
+    for p in leaves:
+        p.add_argument("--database-url", dest="sub_database_url", help=argparse.SUPPRESS)
+    return parser
+
+
+def has_display() -> bool:
+    if sys.platform != "linux":
+        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    url = getattr(args, "sub_database_url", None) or args.database_url
+    if args.command is not None:
+        from acudesk import cli
+
+        return cli.run(args, Settings.resolve(url))
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    if args.demo:
+        return _run_demo(url)
+    return _run_gui(Settings.resolve(url))
+
+
+def _run_demo(url: str | None) -> int:
+    with tempfile.TemporaryDirectory(prefix="acudesk-demo-") as tmp:
+        demo_url = url or f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
+        from acudesk import cli
+
+        services = cli.open_services(demo_url)
+        try:
+            cli.seed_and_print_demo(services)
+        finally:
+            services.close()
+        return _run_gui(Settings(database_url=demo_url, demo=True))
+
+
+def _run_gui(settings: Settings) -> int:
+    from acudesk import cli
+    from acudesk.ui.application import run_window
+
+    try:
+        services = cli.open_services(settings.database_url)
+    except cli.StartupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    try:
+        return run_window(services, settings)
+    finally:
+        services.close()
+
+
+def run(argv: Sequence[str]) -> int:
+    return main(list(argv[1:]))

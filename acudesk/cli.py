@@ -1,0 +1,66 @@
+"""Command-line entry: database upgrade, audit verification and the demo clinic."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from acudesk.db.database import Database
+from acudesk.db.engine import make_engine
+from acudesk.db.migrate import upgrade
+from acudesk.services.container import Services
+from acudesk.services.demo import DEMO_USERS, seed_demo
+from acudesk.settings import Settings, describe_url
+
+
+class StartupError(Exception):
+    """The database could not be opened; the message says which and why, in plain words."""
+
+
+def open_services(url: str) -> Services:
+    try:
+        return Services.open(url)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise StartupError(
+            f"AcuDesk could not open the database ({describe_url(url)}): {reason}"
+        ) from error
+    except SQLAlchemyError as error:
+        raise StartupError(
+            f"AcuDesk could not open the database ({describe_url(url)}): {error}"
+        ) from error
+
+
+def seed_and_print_demo(services: Services) -> None:
+    seed_demo(services)
+    print("AcuDesk demo clinic (throwaway database; these accounts exist only in the demo):")
+    print(f"  {'log-in':<10} {'PIN':<6} {'password':<16} name and role")
+    for user in DEMO_USERS:
+        roles = ", ".join(r.value for r in user.roles)
+        print(f"  {user.username:<10} {user.pin:<6} {user.password:<16} {user.full_name} ({roles})")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        if args.command == "db" and args.db_command == "upgrade":
+            engine = make_engine(settings.database_url)
+            backup = upgrade(engine)
+            engine.dispose()
+            if backup is not None:
+                print(f"Copied the database aside before migrating: {backup}")
+            print(f"Database is up to date: {describe_url(settings.database_url)}")
+            return 0
+        if args.command == "audit" and args.audit_command == "verify":
+            db = Database.open(settings.database_url)
+            report = Services.build(db).audit.verify()
+            db.dispose()
+            print(report.text)
+            return 0 if report.intact else 1
+    except SQLAlchemyError as error:
+        print(f"Database error ({describe_url(settings.database_url)}): {error}", file=sys.stderr)
+        return 1
+    print("Unknown command.", file=sys.stderr)
+    return 2

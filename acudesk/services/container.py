@@ -1,0 +1,41 @@
+"""All services built over one database, handed to the window by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acudesk.db.database import Database
+from acudesk.domain.clock import Clock
+from acudesk.services.audit import AuditService
+from acudesk.services.patients import PatientService
+from acudesk.services.users import UserService
+from acudesk.settings import describe_url
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    users: UserService
+    patients: PatientService
+    audit: AuditService
+
+    @classmethod
+    def build(cls, db: Database) -> Services:
+        return cls(
+            db=db, users=UserService(db), patients=PatientService(db), audit=AuditService(db)
+        )
+
+    @classmethod
+    def open(cls, url: str, clock: Clock | None = None) -> Services:
+        return cls.build(Database.open(url, clock))
+
+    @property
+    def clock(self) -> Clock:
+        return self.db.clock
+
+    @property
+    def database_label(self) -> str:
+        return describe_url(str(self.db.engine.url.render_as_string(hide_password=True)))
+
+    def close(self) -> None:
+        self.db.dispose()
