@@ -6,8 +6,12 @@ from dataclasses import dataclass
 
 from acudesk.db.database import Database
 from acudesk.domain.clock import Clock
+from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.services.audit import AuditService
+from acudesk.services.clinic import ClinicService
+from acudesk.services.courses import CourseService
 from acudesk.services.patients import PatientService
+from acudesk.services.sessions import SessionService
 from acudesk.services.users import UserService
 from acudesk.settings import describe_url
 
@@ -18,11 +22,23 @@ class Services:
     users: UserService
     patients: PatientService
     audit: AuditService
+    clinic: ClinicService
+    courses: CourseService
+    sessions: SessionService
+    points: PointCatalog
 
     @classmethod
-    def build(cls, db: Database) -> Services:
+    def build(cls, db: Database, points: PointCatalog | None = None) -> Services:
+        catalog = points if points is not None else default_catalog()
         return cls(
-            db=db, users=UserService(db), patients=PatientService(db), audit=AuditService(db)
+            db=db,
+            users=UserService(db),
+            patients=PatientService(db),
+            audit=AuditService(db),
+            clinic=ClinicService(db),
+            courses=CourseService(db),
+            sessions=SessionService(db, catalog),
+            points=catalog,
         )
 
     @classmethod

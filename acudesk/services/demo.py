@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from acudesk.domain.clock import local_date
+from acudesk.db.database import Database
+from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
+from acudesk.domain.screening import Caution
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
@@ -31,8 +35,6 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 
 def years_ago(today: date, years: int, days_earlier: int) -> date:
     """A birth date giving exactly `years` full years today, `days_earlier` days past a birthday."""
-    from datetime import timedelta
-
     anniversary = today.replace(year=today.year - years, day=min(today.day, 28))
     return anniversary - timedelta(days=days_earlier)
 
@@ -104,15 +106,121 @@ def demo_patients(today: date) -> list[PatientInput]:
     ]
 
 
-def seed_demo(services: Services) -> None:
-    """Fill an empty database with the demo clinic; a database with users is left alone."""
+def seed_demo(services: Services, *, history: bool = True) -> None:
+    """Fill an empty database with the demo clinic; a database with users is left alone.
+
+    With history, Maria Sokolova is three sessions into her first course and Andrei Volkov has
+    finished a 15-session course and started his second; their past sessions are given in full,
+    on the days they happened, through the same services the window uses.
+    """
     if services.users.count() > 0:
         return
     created = [
         services.users.create_user(u.username, u.full_name, u.roles, pin=u.pin, password=u.password)
         for u in DEMO_USERS
     ]
+    doctor = next(u for u in created if Role.ACUPUNCTURIST in u.roles)
     nurse = next(u for u in created if Role.NURSE in u.roles)
-    today = local_date(services.clock.now())
-    for data in demo_patients(today):
-        services.patients.register(nurse.id, data)
+    now = services.clock.now()
+    today = local_date(now)
+    ids = {
+        data.full_name: services.patients.register(nurse.id, data).id
+        for data in demo_patients(today)
+    }
+    if not history:
+        return
+    past = FakeClock(now - timedelta(days=200))
+    then = Services.build(Database(services.db.engine, past), services.points)
+    volkov = ids["Andrei Volkov"]
+    reasons = {
+        Caution.MEDICATIONS: "NSAID reviewed; no bleeding tendency",
+        Caution.ELECTRICAL_PROCEDURE_SAME_DAY: "Electrotherapy moved to another day",
+    }
+    then.courses.plan_course(doctor.id, volkov, 15, reasons)
+    for _ in range(15):
+        _give_session(then, doctor.id, nurse.id, volkov, LUMBAR_POINTS, reasons)
+        past.advance(minutes=60 * 24 * 2)
+    past.set(now - timedelta(days=9))
+    then.courses.plan_course(doctor.id, volkov, 15, reasons)
+    for _ in range(4):
+        _give_session(then, doctor.id, nurse.id, volkov, LUMBAR_POINTS, reasons)
+        past.advance(minutes=60 * 24 * 2)
+    past.set(now - timedelta(days=7))
+    maria = ids["Maria Sokolova"]
+    then.courses.plan_course(doctor.id, maria, 10)
+    for _ in range(3):
+        _give_session(then, doctor.id, nurse.id, maria, CERVICAL_POINTS, {}, hour=11)
+        past.advance(minutes=60 * 24 * 2)
+    services.courses.plan_course(doctor.id, ids["Tatiana Kuznetsova"], 10)
+
+
+CERVICAL_POINTS = (
+    ("GB20", Side.LEFT, 8.0),
+    ("GB20", Side.RIGHT, 8.0),
+    ("GV14", Side.MIDLINE, 6.0),
+    ("EX-B2-T1", Side.LEFT, 6.0),
+    ("EX-B2-T1", Side.RIGHT, 6.0),
+    ("LI4", Side.LEFT, 6.0),
+)
+LUMBAR_POINTS = (
+    ("BL23", Side.LEFT, 10.0),
+    ("BL23", Side.RIGHT, 10.0),
+    ("BL25", Side.LEFT, 10.0),
+    ("BL25", Side.RIGHT, 10.0),
+    ("GV4", Side.MIDLINE, 6.0),
+    ("BL40", Side.LEFT, 8.0),
+    ("BL40", Side.RIGHT, 8.0),
+    ("GB30", Side.LEFT, 10.0),
+)
+
+
+def _give_session(
+    s: Services,
+    doctor: int,
+    nurse: int,
+    patient_id: int,
+    points: tuple[tuple[str, Side, float], ...],
+    reasons: dict[Caution, str],
+    hour: int = 9,
+) -> None:
+    clock = s.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(clock.now().replace(hour=hour, minute=10))
+    view = s.sessions.start_session(doctor, patient_id, reasons)
+    expiry = local_date(clock.now()) + timedelta(days=700)
+    for step in ORDER:
+        if step is ChecklistStep.NEEDLES:
+            view = s.sessions.register_pack(
+                nurse,
+                view.id,
+                PackInput(f"{230000 + view.id}A", expiry, True),
+                NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0),
+            )
+        clock.advance(20)
+        view = s.sessions.confirm_check(
+            nurse,
+            view.id,
+            step,
+            position=Position.PRONE if step is ChecklistStep.POSITION else None,
+            agent="Chlorhexidine 0.5% in 70% alcohol"
+            if step is ChecklistStep.SKIN_DISINFECTED
+            else None,
+        )
+    for code, side, depth in points:
+        clock.advance(25)
+        s.sessions.insert_needle(doctor, view.id, code, side, depth, view.packs[0].id)
+    view = s.sessions.start_retention(doctor, view.id)
+    clock.advance(minutes=view.planned_minutes)
+    s.sessions.acknowledge_alarm(nurse, view.id)
+    clock.advance(40)
+    s.sessions.remove_all(nurse, view.id, str(len(points)))
+    clock.advance(minutes=20)
+    s.sessions.end_rest(nurse, view.id)
+    s.sessions.record_outcome(
+        doctor,
+        view.id,
+        pain_before=6 - min(view.number // 3, 4),
+        pain_after=4 - min(view.number // 4, 3),
+        notes="Tolerated well.",
+    )
+    s.sessions.sign(doctor, view.id)

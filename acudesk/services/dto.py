@@ -47,3 +47,110 @@ class Changed:
     entity: str
     entity_id: int
     patient_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSessionRow:
+    number: int
+    minutes: int
+    override_reason: str
+    session_id: int | None
+    status: str
+    session_date: date | None
+
+
+@dataclass(frozen=True)
+class CourseView:
+    id: int
+    number: int
+    sessions_planned: int
+    planned_on: date
+    rows: tuple[PlannedSessionRow, ...]
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(1 for r in self.rows if r.status == "signed")
+
+    @property
+    def next_number(self) -> int | None:
+        started = sum(1 for r in self.rows if r.session_id is not None)
+        return started + 1 if started < self.sessions_planned else None
+
+    def minutes_for(self, number: int) -> int:
+        return self.rows[number - 1].minutes
+
+
+@dataclass(frozen=True)
+class PatientHistory:
+    patient_id: int
+    courses: tuple[CourseView, ...]
+    open_session_id: int | None
+
+    @property
+    def current_course(self) -> CourseView | None:
+        if self.courses and self.courses[-1].next_number is not None:
+            return self.courses[-1]
+        return None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    step: str
+    detail: str
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class PackRow:
+    id: int
+    lot: str
+    expiry: date
+    material: str
+    diameter_mm: float
+    length_mm: float
+
+
+@dataclass(frozen=True)
+class NeedleRow:
+    id: int
+    point_code: str
+    side: str
+    depth_mm: float
+    material: str
+    diameter_mm: float
+    length_mm: float
+    pack_lot: str
+    deep_confirmed: bool
+    inserted_by: str
+    inserted_at: datetime
+    removed_by: str | None
+    removed_at: datetime | None
+    condition: str | None
+    bleeding: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def label(self) -> str:
+        return self.point_code if self.side == "midline" else f"{self.point_code} {self.side}"
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    needle: str
+    condition: str
+    what_happened: str
+    action_taken: str
+    documented: bool
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    kind: str
+    severity: str
+    description: str
+    action_taken: str

@@ -1,0 +1,43 @@
+"""Reading and changing the clinic's settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acudesk.db import models as m
+from acudesk.domain.clinic_options import ClinicOptions, validate_option
+from acudesk.domain.roles import Action
+from acudesk.services.base import ServiceBase
+
+
+def load_options(s: Session) -> ClinicOptions:
+    return ClinicOptions.from_strings(
+        {row.key: row.value for row in s.scalars(select(m.ClinicSetting))}
+    )
+
+
+class ClinicService(ServiceBase):
+    def options(self) -> ClinicOptions:
+        with self._db.reading() as s:
+            return load_options(s)
+
+    def change(self, user_id: int, name: str, value: float) -> ClinicOptions:
+        validate_option(name, value)
+        with self._db.unit_of_work() as s:
+            self._actor(s, user_id, Action.CHANGE_SETTINGS)
+            row = s.get(m.ClinicSetting, name)
+            before = row.value if row else None
+            text = f"{value:g}"
+            if row is None:
+                row = m.ClinicSetting(key=name, value=text)
+                s.add(row)
+            row.value = text
+            row.updated_by = user_id
+            row.updated_at = self._db.clock.now()
+            s.flush()
+            self._audit(
+                s, user_id, "change setting", "clinic_setting", None,
+                before={name: before}, after={name: text},
+            )
+            return load_options(s)

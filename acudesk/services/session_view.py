@@ -1,0 +1,235 @@
+"""Everything the session screen shows, read in one go from the stored records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acudesk.db import models as m
+from acudesk.domain.checklist import ChecklistStep
+from acudesk.domain.clinic_options import ClinicOptions
+from acudesk.domain.regions import regions_from_text
+from acudesk.domain.session_flow import SessionFacts, Stage, current_stage
+from acudesk.domain.timer import RestState, TimerState, rest_state, retention_state
+from acudesk.services.dto import (
+    AdverseEventRow,
+    CheckRow,
+    IncidentRow,
+    NeedleRow,
+    PackRow,
+)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    patient_id: int
+    patient_name: str
+    patient_dob: date
+    course_id: int
+    course_number: int
+    number: int
+    sessions_planned: int
+    planned_minutes: int
+    practitioner: str
+    started_at: datetime
+    cautions: tuple[str, ...]
+    checks: tuple[CheckRow, ...]
+    packs: tuple[PackRow, ...]
+    needles: tuple[NeedleRow, ...]
+    incidents: tuple[IncidentRow, ...]
+    adverse_events: tuple[AdverseEventRow, ...]
+    lesion_regions: frozenset[str]
+    retention_started_at: datetime | None
+    alarm_acknowledged_at: datetime | None
+    needles_out_at: datetime | None
+    rest_started_at: datetime | None
+    rest_ended_at: datetime | None
+    rest_end_reason: str
+    rest_minutes: int
+    deep_threshold_mm: float
+    pain_before: int | None
+    pain_after: int | None
+    notes: str
+    outcome_recorded_at: datetime | None
+    signed_at: datetime | None
+    signed_by: str | None
+    content_hash: str | None
+    version_id: int
+
+    @property
+    def place(self) -> str:
+        return f"Session {self.number} of {self.sessions_planned}, {self.planned_minutes} min"
+
+    @property
+    def open_needles(self) -> tuple[NeedleRow, ...]:
+        return tuple(n for n in self.needles if n.is_open)
+
+    @property
+    def done_steps(self) -> frozenset[ChecklistStep]:
+        return frozenset(ChecklistStep(c.step) for c in self.checks)
+
+    def timer(self, now: datetime) -> TimerState:
+        return retention_state(
+            now,
+            self.retention_started_at,
+            self.planned_minutes,
+            acknowledged_at=self.alarm_acknowledged_at,
+            stopped_at=self.needles_out_at,
+        )
+
+    def rest(self, now: datetime) -> RestState:
+        return rest_state(
+            now, self.rest_started_at, minutes=self.rest_minutes, ended_at=self.rest_ended_at
+        )
+
+    def facts(self, now: datetime) -> SessionFacts:
+        return SessionFacts(
+            screened=True,
+            checklist_done=self.done_steps,
+            insertion_count=len(self.needles),
+            open_count=len(self.open_needles),
+            retention_started=self.retention_started_at is not None,
+            rest_started=self.rest_started_at is not None,
+            rest_finished=self.rest_ended_at is not None,
+            outcome_recorded=self.outcome_recorded_at is not None,
+            signed=self.signed_at is not None,
+            unresolved_incidents=sum(1 for i in self.incidents if not i.documented),
+        )
+
+    def stage(self, now: datetime) -> Stage:
+        return current_stage(self.facts(now))
+
+
+def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = s.execute(select(m.User.id, m.User.full_name).where(m.User.id.in_(wanted)))
+    return {uid: name for uid, name in rows}
+
+
+def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> SessionView:
+    course = t.course
+    patient = course.patient
+    checks = s.scalars(
+        select(m.ChecklistConfirmation)
+        .where(m.ChecklistConfirmation.session_id == t.id)
+        .order_by(m.ChecklistConfirmation.id)
+    ).all()
+    packs = s.scalars(
+        select(m.NeedlePack).where(m.NeedlePack.session_id == t.id).order_by(m.NeedlePack.id)
+    ).all()
+    needles = s.execute(
+        select(m.NeedleInsertion, m.NeedleRemoval)
+        .outerjoin(m.NeedleRemoval, m.NeedleRemoval.insertion_id == m.NeedleInsertion.id)
+        .where(m.NeedleInsertion.session_id == t.id)
+        .order_by(m.NeedleInsertion.id)
+    ).all()
+    incidents = s.scalars(
+        select(m.Incident).where(m.Incident.session_id == t.id).order_by(m.Incident.id)
+    ).all()
+    events = s.scalars(
+        select(m.AdverseEvent).where(m.AdverseEvent.session_id == t.id).order_by(m.AdverseEvent.id)
+    ).all()
+    screening = s.scalar(
+        select(m.Screening).where(m.Screening.session_id == t.id).order_by(m.Screening.id.desc())
+    )
+    cautions: tuple[str, ...] = ()
+    if screening is not None and screening.caution_reasons:
+        cautions = tuple(
+            f"{k.replace('_', ' ').capitalize()}: {v}"
+            for k, v in json.loads(screening.caution_reasons).items()
+        )
+    names = _names(
+        s,
+        {t.practitioner_id, t.signed_by}
+        | {c.confirmed_by for c in checks}
+        | {i.inserted_by for i, _ in needles}
+        | {r.removed_by for _, r in needles if r is not None},
+    )
+    lots = {p.id: p.lot for p in packs}
+    needle_by_id = {i.id: i for i, _ in needles}
+    removal_by_id = {i.id: r for i, r in needles}
+
+    def incident_row(x: m.Incident) -> IncidentRow:
+        ins = needle_by_id.get(x.insertion_id) if x.insertion_id else None
+        rem = removal_by_id.get(x.insertion_id) if x.insertion_id else None
+        label = (
+            f"{ins.point_code} {ins.side}".replace(" midline", "") if ins else "needle"
+        )
+        return IncidentRow(
+            x.id,
+            label,
+            rem.condition if rem else "",
+            x.what_happened,
+            x.action_taken,
+            x.documented_at is not None,
+        )
+
+    return SessionView(
+        id=t.id,
+        patient_id=patient.id,
+        patient_name=patient.full_name,
+        patient_dob=patient.date_of_birth,
+        course_id=course.id,
+        course_number=course.number,
+        number=t.number,
+        sessions_planned=course.sessions_planned,
+        planned_minutes=t.planned_minutes,
+        practitioner=names.get(t.practitioner_id, ""),
+        started_at=t.started_at,
+        cautions=cautions,
+        checks=tuple(
+            CheckRow(c.step, c.detail, names.get(c.confirmed_by, ""), c.confirmed_at)
+            for c in checks
+        ),
+        packs=tuple(
+            PackRow(p.id, p.lot, p.expiry, p.material, p.diameter_mm, p.length_mm) for p in packs
+        ),
+        needles=tuple(
+            NeedleRow(
+                id=i.id,
+                point_code=i.point_code,
+                side=i.side,
+                depth_mm=i.depth_mm,
+                material=i.material,
+                diameter_mm=i.diameter_mm,
+                length_mm=i.length_mm,
+                pack_lot=lots.get(i.pack_id, ""),
+                deep_confirmed=i.deep_confirmed,
+                inserted_by=names.get(i.inserted_by, ""),
+                inserted_at=i.inserted_at,
+                removed_by=names.get(r.removed_by, "") if r else None,
+                removed_at=r.removed_at if r else None,
+                condition=r.condition if r else None,
+                bleeding=r.bleeding if r else False,
+            )
+            for i, r in needles
+        ),
+        incidents=tuple(incident_row(x) for x in incidents),
+        adverse_events=tuple(
+            AdverseEventRow(e.kind, e.severity, e.description, e.action_taken) for e in events
+        ),
+        lesion_regions=regions_from_text(patient.skin_lesion_regions),
+        retention_started_at=t.retention_started_at,
+        alarm_acknowledged_at=t.alarm_acknowledged_at,
+        needles_out_at=t.needles_out_at,
+        rest_started_at=t.rest_started_at,
+        rest_ended_at=t.rest_ended_at,
+        rest_end_reason=t.rest_end_reason,
+        rest_minutes=options.rest_minutes,
+        deep_threshold_mm=options.deep_threshold_mm,
+        pain_before=t.pain_before,
+        pain_after=t.pain_after,
+        notes=t.notes,
+        outcome_recorded_at=t.outcome_recorded_at,
+        signed_at=t.signed_at,
+        signed_by=names.get(t.signed_by) if t.signed_by else None,
+        content_hash=t.content_hash,
+        version_id=t.version_id,
+    )

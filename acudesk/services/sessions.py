@@ -1,0 +1,543 @@
+"""One treatment session, from today's screening to the signature.
+
+Each public method is one user action and one transaction: it checks the acting user's role,
+the session's stage and the clinical rules, writes, appends the audit event, commits, and only
+then returns the fresh view the screen shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acudesk.db import models as m
+from acudesk.db.database import Database
+from acudesk.domain.checklist import ChecklistStep, Position, validate_confirmation
+from acudesk.domain.clinic_options import ClinicOptions
+from acudesk.domain.clock import local_date
+from acudesk.domain.errors import NotFound, RuleViolation
+from acudesk.domain.needles import (
+    Condition,
+    Material,
+    NeedleSpec,
+    PackInput,
+    PointLike,
+    Side,
+    needs_incident,
+    validate_insertion,
+    validate_pack,
+    validate_remove_all,
+    validate_spec,
+)
+from acudesk.domain.roles import Action
+from acudesk.domain.screening import (
+    Caution,
+    ScreeningResult,
+    require_may_start,
+    screen,
+    validate_caution_acknowledgements,
+)
+from acudesk.domain.session_flow import can
+from acudesk.domain.timer import validate_end_rest
+from acudesk.services.base import ServiceBase
+from acudesk.services.clinic import load_options
+from acudesk.services.courses import CourseService
+from acudesk.services.screening import findings_text, profile_of, reasons_text
+from acudesk.services.session_view import SessionView, load_view
+
+ADVERSE_KINDS = ("bleeding", "pain", "dizziness", "nausea", "broken_needle", "other")
+SEVERITIES = ("mild", "moderate", "severe")
+
+
+class PointLookup(Protocol):
+    def get(self, code: str) -> PointLike | None: ...
+
+
+@dataclass(frozen=True)
+class AdverseEventInput:
+    kind: str
+    severity: str
+    description: str = ""
+    action_taken: str = ""
+
+
+@dataclass
+class _Work:
+    s: Session
+    t: m.TreatmentSession
+    view: SessionView
+    options: ClinicOptions
+    user: m.User
+
+
+class SessionService(ServiceBase):
+    def __init__(self, db: Database, points: PointLookup) -> None:
+        super().__init__(db)
+        self._points = points
+
+    # -- reading -------------------------------------------------------------------------
+
+    def view(self, session_id: int) -> SessionView:
+        with self._db.reading() as s:
+            return load_view(s, _session(s, session_id), load_options(s))
+
+    def open_sessions(self) -> list[SessionView]:
+        """Sessions not yet signed: what a restarted program resumes."""
+        with self._db.reading() as s:
+            options = load_options(s)
+            rows = s.scalars(
+                select(m.TreatmentSession)
+                .where(m.TreatmentSession.signed_at.is_(None))
+                .order_by(m.TreatmentSession.started_at)
+            ).all()
+            return [load_view(s, t, options) for t in rows]
+
+    def screen_today(self, patient_id: int) -> ScreeningResult:
+        with self._db.reading() as s:
+            patient = s.get(m.Patient, patient_id)
+            if patient is None:
+                raise NotFound(f"Patient {patient_id} does not exist.")
+            options = load_options(s)
+            return screen(
+                profile_of(patient),
+                local_date(self._db.clock.now()),
+                minimum_age=options.minimum_age,
+            )
+
+    # -- screening and start ------------------------------------------------------------
+
+    def start_session(
+        self,
+        user_id: int,
+        patient_id: int,
+        caution_reasons: Mapping[Caution, str] | None = None,
+    ) -> SessionView:
+        now = self._db.clock.now()
+        with self._db.unit_of_work() as s:
+            self._actor(s, user_id, Action.SCREEN)
+            self._actor(s, user_id, Action.START_SESSION)
+            patient = s.get(m.Patient, patient_id)
+            if patient is None:
+                raise NotFound(f"Patient {patient_id} does not exist.")
+            options = load_options(s)
+            result = screen(profile_of(patient), local_date(now), minimum_age=options.minimum_age)
+            require_may_start(result)
+            found = {f.code for f in result.cautions}
+            reasons = {c: r for c, r in (caution_reasons or {}).items() if c in found}
+            validate_caution_acknowledgements(result, reasons)
+            history = CourseService._history(s, patient_id)
+            if history.open_session_id is not None:
+                raise RuleViolation(
+                    "session_open",
+                    "This patient already has a session in progress.",
+                    remedy="Open it from the patient page and finish it first.",
+                )
+            course = history.current_course
+            if course is None:
+                raise RuleViolation(
+                    "no_course",
+                    "This patient has no course with sessions left.",
+                    remedy="Plan a course first.",
+                )
+            number = course.next_number
+            assert number is not None
+            t = m.TreatmentSession(
+                course_id=course.id,
+                number=number,
+                planned_minutes=course.minutes_for(number),
+                practitioner_id=user_id,
+                started_at=now,
+            )
+            s.add(t)
+            s.flush()
+            s.add(
+                m.Screening(
+                    course_id=course.id,
+                    session_id=t.id,
+                    screened_on=local_date(now),
+                    may_start=True,
+                    findings=findings_text(result),
+                    caution_reasons=reasons_text(reasons),
+                    performed_by=user_id,
+                    performed_at=now,
+                )
+            )
+            self._audit(
+                s, user_id, "start session", "session", t.id, patient_id=patient_id,
+                after={"course": course.number, "number": number,
+                       "planned_minutes": t.planned_minutes, "cautions": reasons_text(reasons)},
+            )
+            s.flush()
+            return load_view(s, t, options)
+
+    # -- preparation --------------------------------------------------------------------
+
+    def confirm_check(
+        self,
+        user_id: int,
+        session_id: int,
+        step: ChecklistStep,
+        *,
+        position: Position | None = None,
+        agent: str | None = None,
+    ) -> SessionView:
+        with self._work(user_id, session_id, Action.CONFIRM_CHECK) as w:
+            validate_confirmation(
+                step, w.view.done_steps, position=position, agent=agent,
+                pack_count=len(w.view.packs),
+            )
+            detail = position.value if step is ChecklistStep.POSITION and position else ""
+            if step is ChecklistStep.SKIN_DISINFECTED and agent:
+                detail = agent.strip()
+            if step is ChecklistStep.NEEDLES:
+                detail = ", ".join(f"lot {p.lot}" for p in w.view.packs)
+            w.s.add(
+                m.ChecklistConfirmation(
+                    session_id=session_id, step=step.value, detail=detail[:200],
+                    confirmed_by=user_id, confirmed_at=self._db.clock.now(),
+                )
+            )
+            self._audit_session(w, "confirm step", after={"step": step.value, "detail": detail})
+        return self.view(session_id)
+
+    def register_pack(
+        self,
+        user_id: int,
+        session_id: int,
+        pack: PackInput,
+        spec: NeedleSpec,
+        *,
+        gtin: str = "",
+    ) -> SessionView:
+        now = self._db.clock.now()
+        validate_pack(pack, local_date(now))
+        validate_spec(spec)
+        with self._work(user_id, session_id, Action.REGISTER_PACK) as w:
+            if ChecklistStep.NEEDLES in w.view.done_steps:
+                raise RuleViolation(
+                    "needles_confirmed",
+                    "The needle check is already confirmed; packs were recorded with it.",
+                )
+            row = m.NeedlePack(
+                session_id=session_id, gtin=gtin, lot=pack.lot.strip(), expiry=pack.expiry,
+                material=spec.material.value, diameter_mm=spec.diameter_mm,
+                length_mm=spec.length_mm, recorded_by=user_id, recorded_at=now,
+            )
+            w.s.add(row)
+            w.s.flush()
+            self._audit_session(
+                w, "record pack", after={"lot": row.lot, "expiry": pack.expiry.isoformat(),
+                                         "material": row.material, "diameter_mm": row.diameter_mm,
+                                         "length_mm": row.length_mm},
+            )
+        return self.view(session_id)
+
+    # -- needling -----------------------------------------------------------------------
+
+    def insert_needle(
+        self,
+        user_id: int,
+        session_id: int,
+        point_code: str,
+        side: Side,
+        depth_mm: float,
+        pack_id: int,
+        *,
+        deep_confirmed: bool = False,
+    ) -> SessionView:
+        with self._work(user_id, session_id, Action.INSERT_NEEDLE) as w:
+            point = self._points.get(point_code)
+            if point is None:
+                raise RuleViolation(
+                    "unknown_point",
+                    f"Point: '{point_code.strip()}' is not in the point catalog."
+                    if point_code.strip()
+                    else "Point: enter the code of the point, e.g. GB20.",
+                    field="point",
+                )
+            pack = next((p for p in w.view.packs if p.id == pack_id), None)
+            if pack is None:
+                raise RuleViolation(
+                    "unknown_pack", "Choose a needle pack recorded for this session.", field="pack"
+                )
+            spec = NeedleSpec(Material(pack.material), pack.diameter_mm, pack.length_mm)
+            validate_insertion(
+                point, side, depth_mm, spec, lesion_regions=w.view.lesion_regions,
+                deep_threshold_mm=w.options.deep_threshold_mm, deep_confirmed=deep_confirmed,
+            )
+            row = m.NeedleInsertion(
+                session_id=session_id, pack_id=pack_id, point_code=point.code, side=side.value,
+                depth_mm=depth_mm, material=pack.material, diameter_mm=pack.diameter_mm,
+                length_mm=pack.length_mm, deep_confirmed=deep_confirmed and depth_mm >
+                w.options.deep_threshold_mm, inserted_by=user_id,
+                inserted_at=self._db.clock.now(),
+            )
+            w.s.add(row)
+            w.s.flush()
+            self._audit_session(
+                w, "insert needle", entity="needle", entity_id=row.id,
+                after={"point": point.code, "side": side.value, "depth_mm": depth_mm,
+                       "pack": pack.lot, "deep_confirmed": row.deep_confirmed},
+            )
+        return self.view(session_id)
+
+    def start_retention(self, user_id: int, session_id: int) -> SessionView:
+        with self._work(user_id, session_id, Action.START_RETENTION) as w:
+            w.t.retention_started_at = self._db.clock.now()
+            w.t.retention_started_by = user_id
+            self._audit_session(
+                w, "start timer", after={"at": w.t.retention_started_at.isoformat(),
+                                         "minutes": w.t.planned_minutes},
+            )
+        return self.view(session_id)
+
+    def acknowledge_alarm(self, user_id: int, session_id: int) -> SessionView:
+        now = self._db.clock.now()
+        with self._work(user_id, session_id, Action.ACKNOWLEDGE_ALARM) as w:
+            if not w.view.timer(now).needles_due_out:
+                raise RuleViolation("no_alarm", "The needles are not due out yet.")
+            if w.t.alarm_acknowledged_at is None:
+                w.t.alarm_acknowledged_at = now
+                w.t.alarm_acknowledged_by = user_id
+                self._audit_session(w, "acknowledge alarm", after={"at": now.isoformat()})
+        return self.view(session_id)
+
+    # -- removal ------------------------------------------------------------------------
+
+    def remove_needle(
+        self,
+        user_id: int,
+        session_id: int,
+        insertion_id: int,
+        condition: Condition = Condition.INTACT,
+        *,
+        bleeding: bool = False,
+    ) -> SessionView:
+        with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
+            needle = next((n for n in w.view.needles if n.id == insertion_id), None)
+            if needle is None:
+                raise RuleViolation(
+                    "unknown_needle", "That needle is not logged in this session."
+                )
+            if not needle.is_open:
+                raise RuleViolation(
+                    "already_removed",
+                    f"The needle at {needle.label} was already removed at "
+                    f"{needle.removed_at:%H:%M} by {needle.removed_by}.",
+                )
+            self._remove(w, [needle.id], condition, bleeding)
+        return self.view(session_id)
+
+    def remove_all(self, user_id: int, session_id: int, typed_count: str) -> SessionView:
+        """Every needle still in, all intact; the number typed must match what is in."""
+        with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
+            still_in = w.view.open_needles
+            validate_remove_all(typed_count, len(still_in))
+            self._remove(w, [n.id for n in still_in], Condition.INTACT, False)
+        return self.view(session_id)
+
+    def _remove(self, w: _Work, ids: Sequence[int], condition: Condition, bleeding: bool) -> None:
+        now = self._db.clock.now()
+        for insertion_id in ids:
+            w.s.add(
+                m.NeedleRemoval(
+                    insertion_id=insertion_id, condition=condition.value, bleeding=bleeding,
+                    removed_by=w.user.id, removed_at=now,
+                )
+            )
+            if needs_incident(condition):
+                w.s.add(
+                    m.Incident(
+                        session_id=w.t.id, insertion_id=insertion_id, opened_at=now,
+                        opened_by=w.user.id,
+                    )
+                )
+            self._audit_session(
+                w, "remove needle", entity="needle", entity_id=insertion_id,
+                after={"condition": condition.value, "bleeding": bleeding},
+            )
+        if len(w.view.open_needles) == len(ids):
+            w.t.needles_out_at = now
+            w.t.rest_started_at = now
+
+    def document_incident(
+        self, user_id: int, session_id: int, incident_id: int, what_happened: str,
+        action_taken: str,
+    ) -> SessionView:
+        with self._work(user_id, session_id, Action.RECORD_INCIDENT) as w:
+            incident = w.s.get(m.Incident, incident_id)
+            if incident is None or incident.session_id != session_id:
+                raise NotFound("That incident does not belong to this session.")
+            for value, name in ((what_happened, "What happened"), (action_taken, "What was done")):
+                if not value.strip():
+                    raise RuleViolation(
+                        "incident_text", f"{name}: describe it before saving.",
+                        field="what_happened" if name == "What happened" else "action_taken",
+                    )
+            incident.what_happened = what_happened.strip()
+            incident.action_taken = action_taken.strip()
+            incident.documented_at = self._db.clock.now()
+            incident.documented_by = user_id
+            self._audit_session(
+                w, "document incident", entity="incident", entity_id=incident_id,
+                after={"what_happened": incident.what_happened,
+                       "action_taken": incident.action_taken},
+            )
+        return self.view(session_id)
+
+    # -- rest, outcome, signature ---------------------------------------------------------
+
+    def end_rest(self, user_id: int, session_id: int, reason: str = "") -> SessionView:
+        now = self._db.clock.now()
+        with self._work(user_id, session_id, Action.RUN_REST) as w:
+            validate_end_rest(now, w.t.rest_started_at, w.options.rest_minutes, reason)
+            w.t.rest_ended_at = now
+            w.t.rest_ended_by = user_id
+            complete = w.view.rest(now).complete
+            w.t.rest_end_reason = "" if complete else reason.strip()
+            self._audit_session(
+                w, "end rest", after={"at": now.isoformat(), "reason": w.t.rest_end_reason},
+            )
+        return self.view(session_id)
+
+    def record_outcome(
+        self,
+        user_id: int,
+        session_id: int,
+        *,
+        pain_before: int,
+        pain_after: int,
+        notes: str = "",
+        adverse_events: Sequence[AdverseEventInput] = (),
+    ) -> SessionView:
+        for value, name in ((pain_before, "Pain before"), (pain_after, "Pain after")):
+            if not 0 <= value <= 10:
+                raise RuleViolation(
+                    "pain_scale", f"{name}: a number from 0 to 10 (got {value}).", field="pain"
+                )
+        for event in adverse_events:
+            if event.kind not in ADVERSE_KINDS or event.severity not in SEVERITIES:
+                raise RuleViolation(
+                    "adverse_event", "Adverse event: choose its kind and severity.",
+                    field="adverse_event",
+                )
+            if event.kind == "other" and not event.description.strip():
+                raise RuleViolation(
+                    "adverse_event", "Adverse event 'other': describe what happened.",
+                    field="adverse_event",
+                )
+        now = self._db.clock.now()
+        with self._work(user_id, session_id, Action.RECORD_OUTCOME) as w:
+            w.t.pain_before = pain_before
+            w.t.pain_after = pain_after
+            w.t.notes = notes.strip()
+            w.t.outcome_recorded_at = now
+            w.t.outcome_recorded_by = user_id
+            for old in w.s.scalars(
+                select(m.AdverseEvent).where(m.AdverseEvent.session_id == session_id)
+            ):
+                w.s.delete(old)
+            for event in adverse_events:
+                w.s.add(
+                    m.AdverseEvent(
+                        session_id=session_id, kind=event.kind, severity=event.severity,
+                        description=event.description.strip(),
+                        action_taken=event.action_taken.strip(), recorded_by=user_id,
+                        recorded_at=now,
+                    )
+                )
+            self._audit_session(
+                w, "record outcome", before={"pain_before": w.view.pain_before,
+                                             "pain_after": w.view.pain_after},
+                after={"pain_before": pain_before, "pain_after": pain_after,
+                       "notes": w.t.notes,
+                       "adverse_events": [e.__dict__ for e in adverse_events]},
+            )
+        return self.view(session_id)
+
+    def sign(self, user_id: int, session_id: int) -> SessionView:
+        now = self._db.clock.now()
+        with self._work(user_id, session_id, Action.SIGN_SESSION) as w:
+            w.t.signed_at = now
+            w.t.signed_by = user_id
+            w.t.content_hash = content_hash(w.view)
+            self._audit_session(w, "sign", after={"content_hash": w.t.content_hash})
+        return self.view(session_id)
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @contextmanager
+    def _work(self, user_id: int, session_id: int, action: Action) -> Iterator[_Work]:
+        with self._db.unit_of_work() as s:
+            user = self._actor(s, user_id, action)
+            t = _session(s, session_id, lock=True)
+            options = load_options(s)
+            view = load_view(s, t, options)
+            can(action, view.facts(self._db.clock.now()))
+            yield _Work(s, t, view, options, user)
+            s.flush()
+
+    def _audit_session(
+        self,
+        w: _Work,
+        action: str,
+        *,
+        entity: str = "session",
+        entity_id: int | None = None,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._audit(
+            w.s, w.user.id, action, entity, entity_id if entity_id is not None else w.t.id,
+            patient_id=w.view.patient_id, before=before, after=after,
+        )
+
+
+def content_hash(view: SessionView) -> str:
+    """SHA-256 over the session's clinical content as it stands when signed."""
+    payload = {
+        "session": view.id,
+        "patient": view.patient_id,
+        "course": view.course_number,
+        "number": view.number,
+        "planned_minutes": view.planned_minutes,
+        "checks": [(c.step, c.detail, c.confirmed_at.isoformat()) for c in view.checks],
+        "packs": [(p.lot, p.expiry.isoformat()) for p in view.packs],
+        "needles": [
+            (n.point_code, n.side, n.depth_mm, n.material, n.diameter_mm, n.length_mm,
+             n.inserted_at.isoformat(), n.removed_at.isoformat() if n.removed_at else None,
+             n.condition, n.bleeding)
+            for n in view.needles
+        ],
+        "retention": [
+            view.retention_started_at.isoformat() if view.retention_started_at else None,
+            view.needles_out_at.isoformat() if view.needles_out_at else None,
+        ],
+        "rest": [view.rest_ended_at.isoformat() if view.rest_ended_at else None,
+                 view.rest_end_reason],
+        "pain": [view.pain_before, view.pain_after],
+        "notes": view.notes,
+        "incidents": [(i.needle, i.what_happened, i.action_taken) for i in view.incidents],
+        "adverse_events": [
+            (e.kind, e.severity, e.description, e.action_taken) for e in view.adverse_events
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _session(s: Session, session_id: int, *, lock: bool = False) -> m.TreatmentSession:
+    query = select(m.TreatmentSession).where(m.TreatmentSession.id == session_id)
+    if lock and s.get_bind().dialect.name == "postgresql":
+        # Two workstations acting on one session take turns.
+        query = query.with_for_update()
+    t = s.scalar(query)
+    if t is None:
+        raise NotFound(f"Session {session_id} does not exist.")
+    return t

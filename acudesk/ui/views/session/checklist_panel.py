@@ -1,0 +1,214 @@
+"""Step 2: the eight preparation checks, in order, each stored with who and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from acudesk.domain.checklist import ORDER, ChecklistStep, Position, next_step
+from acudesk.domain.needles import Material, NeedleSpec, PackInput
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
+
+AGENTS = (
+    "Chlorhexidine 0.5% in 70% alcohol",
+    "Ethanol 70%",
+    "Povidone-iodine 10%",
+)
+
+
+class PackForm(QGroupBox):
+    """Lot, expiry and needle size of one box of sterile single-use needles."""
+
+    def __init__(self) -> None:
+        super().__init__("Needle pack (from the box label)")
+        self.lot_edit = QLineEdit()
+        self.lot_edit.setPlaceholderText("Lot number, e.g. 240915B")
+        self.expiry_edit = QDateEdit()
+        self.expiry_edit.setDisplayFormat("dd.MM.yyyy")
+        self.expiry_edit.setCalendarPopup(True)
+        self.expiry_edit.setDate(QDate.currentDate().addYears(2))
+        self.material_combo = QComboBox()
+        for material in Material:
+            self.material_combo.addItem(material.label, material)
+        self.diameter_spin = QDoubleSpinBox()
+        self.diameter_spin.setRange(0.10, 0.50)
+        self.diameter_spin.setSingleStep(0.01)
+        self.diameter_spin.setValue(0.25)
+        self.diameter_spin.setSuffix(" mm")
+        self.length_spin = QDoubleSpinBox()
+        self.length_spin.setRange(5, 150)
+        self.length_spin.setDecimals(0)
+        self.length_spin.setValue(40)
+        self.length_spin.setSuffix(" mm")
+        self.intact_check = QCheckBox("Sterile, single-use, package intact")
+        self.record_button = QPushButton("Record pack")
+        self.record_button.setObjectName("recordPackButton")
+        size = QHBoxLayout()
+        size.addWidget(self.material_combo)
+        size.addWidget(QLabel("diameter"))
+        size.addWidget(self.diameter_spin)
+        size.addWidget(QLabel("length"))
+        size.addWidget(self.length_spin)
+        form = QFormLayout(self)
+        form.addRow("Lot", self.lot_edit)
+        form.addRow("Expiry date", self.expiry_edit)
+        form.addRow("Needles", size)
+        form.addRow("", self.intact_check)
+        form.addRow("", self.record_button)
+
+    def pack(self) -> PackInput:
+        d = self.expiry_edit.date()
+        return PackInput(
+            self.lot_edit.text(), date(d.year(), d.month(), d.day()), self.intact_check.isChecked()
+        )
+
+    def spec(self) -> NeedleSpec:
+        return NeedleSpec(
+            Material(self.material_combo.currentData()),
+            self.diameter_spin.value(),
+            self.length_spin.value(),
+        )
+
+    def clear_after_recording(self) -> None:
+        self.lot_edit.clear()
+        self.intact_check.setChecked(False)
+
+
+class ChecklistPanel(StepPanel):
+    def __init__(self, services: Services, acting_user: ActingUser) -> None:
+        super().__init__(services, acting_user)
+        self.layout_.addWidget(title_label("Before the first needle: preparation checklist"))
+        self.layout_.addWidget(
+            muted_label("Confirm each step in order. The needle log opens when all eight are done.")
+        )
+        self.table = QTableWidget(len(ORDER), 2)
+        self.table.setObjectName("checklistTable")
+        self.table.setHorizontalHeaderLabels(["Step", "Confirmed"])
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 520)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setMinimumHeight(8 * 30 + 30)
+        self.layout_.addWidget(self.table)
+
+        self.current_label = QLabel()
+        self.current_label.setObjectName("sectionTitle")
+        self.current_label.setWordWrap(True)
+        self.layout_.addWidget(self.current_label)
+
+        self.position_combo = QComboBox()
+        for position in Position:
+            self.position_combo.addItem(position.label, position)
+        self.agent_combo = QComboBox()
+        self.agent_combo.setEditable(True)
+        self.agent_combo.addItems(AGENTS)
+        self.agent_combo.setCurrentIndex(-1)
+        self.agent_combo.setPlaceholderText("Aseptic agent used")
+        self.pack_form = PackForm()
+        self.packs_label = muted_label()
+        self.extra = QWidget()
+        extra = QFormLayout(self.extra)
+        extra.setContentsMargins(0, 0, 0, 0)
+        extra.addRow("Position", self.position_combo)
+        extra.addRow("Aseptic agent", self.agent_combo)
+        self.layout_.addWidget(self.extra)
+        self.layout_.addWidget(self.pack_form)
+        self.layout_.addWidget(self.packs_label)
+
+        self.confirm_button = QPushButton("Confirm (Ctrl+Enter)")
+        self.confirm_button.setObjectName("primary")
+        self.layout_.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.add_error_label()
+        self.layout_.addStretch(1)
+
+        self.confirm_button.clicked.connect(self.confirm_current)
+        self.pack_form.record_button.clicked.connect(self.record_pack)
+
+    def show_view(self, view: SessionView) -> None:
+        super().show_view(view)
+        done = {c.step: c for c in view.checks}
+        for row, step in enumerate(ORDER):
+            self.table.setItem(row, 0, QTableWidgetItem(f"{step.number}. {step.label}"))
+            check = done.get(step.value)
+            if check is not None:
+                local = check.confirmed_at.astimezone()
+                text = f"✔ {check.confirmed_by}, {local:%H:%M}"
+                if check.detail:
+                    text += f" - {check.detail}"
+            else:
+                text = "← next" if step is next_step(view.done_steps) else ""
+            self.table.setItem(row, 1, QTableWidgetItem(text))
+        self.table.resizeRowsToContents()
+        step = next_step(view.done_steps)
+        self.confirm_button.setEnabled(step is not None)
+        if step is None:
+            self.current_label.setText("All eight steps are confirmed.")
+        else:
+            self.current_label.setText(f"Step {step.number}: {step.label}")
+            self.confirm_button.setText(f"Confirm step {step.number} (Ctrl+Enter)")
+        self.position_combo.setVisible(step is ChecklistStep.POSITION)
+        self.agent_combo.setVisible(step is ChecklistStep.SKIN_DISINFECTED)
+        self.extra.setVisible(step in (ChecklistStep.POSITION, ChecklistStep.SKIN_DISINFECTED))
+        form = self.extra.layout()
+        assert isinstance(form, QFormLayout)
+        form.setRowVisible(0, step is ChecklistStep.POSITION)
+        form.setRowVisible(1, step is ChecklistStep.SKIN_DISINFECTED)
+        self.pack_form.setVisible(step is ChecklistStep.NEEDLES)
+        packs = "; ".join(
+            f"lot {p.lot}, expires {p.expiry:%d.%m.%Y}, {p.material.replace('_', ' ')} "
+            f"{p.diameter_mm:.2f} x {p.length_mm:.0f} mm"
+            for p in view.packs
+        )
+        self.packs_label.setText(f"Packs recorded: {packs}" if packs else "")
+        self.packs_label.setVisible(bool(packs))
+
+    def confirm_current(self) -> None:
+        if self.view is None:
+            return
+        step = next_step(self.view.done_steps)
+        if step is None:
+            return
+        position = (
+            Position(self.position_combo.currentData()) if step is ChecklistStep.POSITION else None
+        )
+        agent = self.agent_combo.currentText() if step is ChecklistStep.SKIN_DISINFECTED else None
+        self._run(
+            lambda user, sid: self._services.sessions.confirm_check(
+                user, sid, step, position=position, agent=agent
+            )
+        )
+
+    def record_pack(self) -> None:
+        pack, spec = self.pack_form.pack(), self.pack_form.spec()
+        if self._run(
+            lambda user, sid: self._services.sessions.register_pack(user, sid, pack, spec)
+        ):
+            self.pack_form.clear_after_recording()
+
+    def _field_widgets(self) -> dict[str, QWidget]:
+        return {
+            "agent": self.agent_combo,
+            "lot": self.pack_form.lot_edit,
+            "expiry": self.pack_form.expiry_edit,
+            "diameter": self.pack_form.diameter_spin,
+            "length": self.pack_form.length_spin,
+        }

@@ -1,0 +1,170 @@
+"""Step 3: logging each needle as it goes in, then starting the timer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from acudesk.domain.needles import Side
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+from acudesk.ui.models.needle_table_model import NeedleTableModel
+from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
+
+
+def needle_table(model: NeedleTableModel) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class NeedlingPanel(StepPanel):
+    def __init__(self, services: Services, acting_user: ActingUser) -> None:
+        super().__init__(services, acting_user)
+        self.layout_.addWidget(title_label("Needles: log each one as it goes in"))
+
+        self.point_edit = QLineEdit()
+        self.point_edit.setObjectName("pointEdit")
+        self.point_edit.setPlaceholderText("Point code, e.g. GB20 or EX-B2-L4")
+        names = [p.code for p in services.points] + [
+            f"{p.code} {p.pinyin}" for p in services.points
+        ]
+        completer = QCompleter(sorted(set(names)))
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.point_edit.setCompleter(completer)
+        self.point_info = muted_label()
+        self.side_combo = QComboBox()
+        for side in Side:
+            self.side_combo.addItem(side.value.capitalize(), side)
+        self.depth_spin = QDoubleSpinBox()
+        self.depth_spin.setObjectName("depthSpin")
+        self.depth_spin.setRange(0.0, 40.0)
+        self.depth_spin.setDecimals(1)
+        self.depth_spin.setSingleStep(0.5)
+        self.depth_spin.setValue(5.0)
+        self.depth_spin.setSuffix(" mm")
+        self.pack_combo = QComboBox()
+        self.deep_check = QCheckBox("Deep needling confirmed for this needle")
+        self.log_button = QPushButton("Log needle (Enter)")
+        self.log_button.setObjectName("primary")
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Point"), 0, 0)
+        grid.addWidget(self.point_edit, 0, 1)
+        grid.addWidget(QLabel("Side"), 0, 2)
+        grid.addWidget(self.side_combo, 0, 3)
+        grid.addWidget(QLabel("Depth"), 0, 4)
+        grid.addWidget(self.depth_spin, 0, 5)
+        grid.addWidget(QLabel("Pack"), 1, 0)
+        grid.addWidget(self.pack_combo, 1, 1)
+        grid.addWidget(self.deep_check, 1, 2, 1, 3)
+        grid.addWidget(self.log_button, 1, 5)
+        grid.setColumnStretch(1, 1)
+        self.layout_.addLayout(grid)
+        self.layout_.addWidget(self.point_info)
+        self.add_error_label()
+
+        self.model = NeedleTableModel()
+        self.table = needle_table(self.model)
+        self.table.setObjectName("needleTable")
+        self.layout_.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("sectionTitle")
+        self.layout_.addWidget(self.count_label)
+        self.start_button = QPushButton("Needles placed: start the timer (Ctrl+T)")
+        self.start_button.setObjectName("primary")
+        self.layout_.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.point_edit.textChanged.connect(self._on_point_text_changed)
+        self.point_edit.returnPressed.connect(self.log_needle)
+        self.depth_spin.valueChanged.connect(self._update_deep_check)
+        self.log_button.clicked.connect(self.log_needle)
+        self.start_button.clicked.connect(self.start_timer)
+
+    def show_view(self, view: SessionView) -> None:
+        super().show_view(view)
+        current = self.pack_combo.currentData()
+        self.pack_combo.clear()
+        for p in view.packs:
+            self.pack_combo.addItem(
+                f"lot {p.lot} ({p.material.replace('_', ' ')} {p.diameter_mm:.2f} x "
+                f"{p.length_mm:.0f} mm)",
+                p.id,
+            )
+        if current is not None:
+            index = self.pack_combo.findData(current)
+            self.pack_combo.setCurrentIndex(max(index, 0))
+        self.model.set_rows(view.needles)
+        self.table.scrollToBottom()
+        count = len(view.needles)
+        self.count_label.setText(f"{count} needle{'s' if count != 1 else ''} logged")
+        self.start_button.setEnabled(count > 0)
+        self._update_deep_check()
+
+    def _point(self) -> str:
+        return self.point_edit.text().strip().split(" ")[0]
+
+    def _on_point_text_changed(self) -> None:
+        point = self._services.points.get(self._point())
+        if point is None:
+            self.point_info.setText("")
+            return
+        if not point.bilateral:
+            self.side_combo.setCurrentIndex(self.side_combo.findData(Side.MIDLINE))
+        elif self.side_combo.currentData() == Side.MIDLINE:
+            self.side_combo.setCurrentIndex(self.side_combo.findData(Side.LEFT))
+        text = point.display_name
+        if point.max_depth_mm is not None:
+            text += f"  -  at most {point.max_depth_mm:g} mm here"
+        if point.caution:
+            text += f"  -  {point.caution}"
+        self.point_info.setText(text)
+
+    def _update_deep_check(self) -> None:
+        threshold = self.view.deep_threshold_mm if self.view else 10.0
+        deep = self.depth_spin.value() > threshold
+        self.deep_check.setEnabled(deep)
+        self.deep_check.setText(
+            f"Deeper than {threshold:g} mm: deep needling confirmed for this needle"
+        )
+        if not deep:
+            self.deep_check.setChecked(False)
+
+    def log_needle(self) -> None:
+        code, side = self._point(), Side(self.side_combo.currentData())
+        depth, pack = self.depth_spin.value(), self.pack_combo.currentData()
+        deep = self.deep_check.isChecked()
+        if self._run(
+            lambda user, sid: self._services.sessions.insert_needle(
+                user, sid, code, side, depth, pack or 0, deep_confirmed=deep
+            )
+        ):
+            self.point_edit.clear()
+            self.deep_check.setChecked(False)
+            self.point_edit.setFocus()
+
+    def start_timer(self) -> None:
+        self._run(self._services.sessions.start_retention)
+
+    def _field_widgets(self) -> dict[str, QWidget]:
+        return {"point": self.point_edit, "side": self.side_combo, "depth": self.depth_spin}

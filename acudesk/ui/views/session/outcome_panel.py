@@ -1,0 +1,172 @@
+"""Step 7: pain before and after, adverse events, notes, and the acupuncturist's signature."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+from acudesk.services.sessions import ADVERSE_KINDS, SEVERITIES, AdverseEventInput
+from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
+
+KIND_LABELS = {
+    "bleeding": "Bleeding or haematoma",
+    "pain": "Pain",
+    "dizziness": "Dizziness or fainting",
+    "nausea": "Nausea",
+    "broken_needle": "Broken needle",
+    "other": "Other",
+}
+
+
+class OutcomePanel(StepPanel):
+    def __init__(self, services: Services, acting_user: ActingUser) -> None:
+        super().__init__(services, acting_user)
+        self.layout_.addWidget(title_label("Outcome and signature"))
+        self.pain_before = QSpinBox()
+        self.pain_before.setObjectName("painBefore")
+        self.pain_before.setRange(-1, 10)
+        self.pain_before.setSpecialValueText("not asked")
+        self.pain_before.setValue(-1)
+        self.pain_after = QSpinBox()
+        self.pain_after.setObjectName("painAfter")
+        self.pain_after.setRange(-1, 10)
+        self.pain_after.setSpecialValueText("not asked")
+        self.pain_after.setValue(-1)
+        pain = QHBoxLayout()
+        pain.addWidget(self.pain_before)
+        pain.addWidget(muted_label("after"))
+        pain.addWidget(self.pain_after)
+        pain.addStretch(1)
+
+        self.events = QTableWidget(0, 4)
+        self.events.setObjectName("adverseEvents")
+        self.events.setHorizontalHeaderLabels(["Adverse event", "Severity", "Details", "Action"])
+        self.events.horizontalHeader().setStretchLastSection(True)
+        self.events.setMaximumHeight(120)
+        self.kind_combo = QComboBox()
+        for kind in ADVERSE_KINDS:
+            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.severity_combo = QComboBox()
+        for severity in SEVERITIES:
+            self.severity_combo.addItem(severity.capitalize(), severity)
+        self.event_details = QLineEdit()
+        self.event_details.setPlaceholderText("Details")
+        self.event_action = QLineEdit()
+        self.event_action.setPlaceholderText("Action taken")
+        self.add_event_button = QPushButton("Add")
+        add = QHBoxLayout()
+        for w in (self.kind_combo, self.severity_combo, self.event_details, self.event_action):
+            add.addWidget(w)
+        add.addWidget(self.add_event_button)
+
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("notes")
+        self.notes.setFixedHeight(70)
+        form = QFormLayout()
+        form.addRow("Pain before (0-10)", pain)
+        form.addRow("Adverse events", self.events)
+        form.addRow("", add)
+        form.addRow("Notes", self.notes)
+        self.layout_.addLayout(form)
+        self.save_button = QPushButton("Save outcome")
+        self.save_button.setObjectName("saveOutcome")
+        self.sign_button = QPushButton("Sign session (Ctrl+S)")
+        self.sign_button.setObjectName("primary")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.sign_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.saved_label = muted_label()
+        self.layout_.addWidget(self.saved_label)
+        self.add_error_label()
+        self.layout_.addStretch(1)
+
+        self.add_event_button.clicked.connect(self.add_event)
+        self.save_button.clicked.connect(self.save)
+        self.sign_button.clicked.connect(self.sign)
+        self._loaded_for: tuple[int, object] | None = None
+
+    def show_view(self, view: SessionView) -> None:
+        super().show_view(view)
+        key = (view.id, view.outcome_recorded_at)
+        if self._loaded_for != key:
+            self._loaded_for = key
+            self.pain_before.setValue(view.pain_before if view.pain_before is not None else -1)
+            self.pain_after.setValue(view.pain_after if view.pain_after is not None else -1)
+            self.notes.setPlainText(view.notes)
+            self.events.setRowCount(0)
+            for e in view.adverse_events:
+                self._append_event(AdverseEventInput(e.kind, e.severity, e.description,
+                                                     e.action_taken))
+        if view.outcome_recorded_at is not None:
+            self.saved_label.setText(
+                f"Outcome saved at {view.outcome_recorded_at.astimezone():%H:%M}. "
+                "Sign to close the record."
+            )
+        self.sign_button.setEnabled(view.outcome_recorded_at is not None)
+
+    def add_event(self) -> None:
+        self._append_event(
+            AdverseEventInput(
+                self.kind_combo.currentData(),
+                self.severity_combo.currentData(),
+                self.event_details.text(),
+                self.event_action.text(),
+            )
+        )
+        self.event_details.clear()
+        self.event_action.clear()
+
+    def _append_event(self, event: AdverseEventInput) -> None:
+        row = self.events.rowCount()
+        self.events.insertRow(row)
+        values = (KIND_LABELS[event.kind], event.severity, event.description, event.action_taken)
+        for column, text in enumerate(values):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, (event.kind, event.severity)[column]
+                         if column < 2 else text)
+            self.events.setItem(row, column, item)
+
+    def _events(self) -> list[AdverseEventInput]:
+        result = []
+        for row in range(self.events.rowCount()):
+            cells = [self.events.item(row, c) for c in range(4)]
+            kind, severity, details, action = (
+                c.data(Qt.ItemDataRole.UserRole) if c else "" for c in cells
+            )
+            result.append(AdverseEventInput(str(kind), str(severity), str(details), str(action)))
+        return result
+
+    def save(self) -> bool:
+        before, after = self.pain_before.value(), self.pain_after.value()
+        if before < 0 or after < 0:
+            self.show_error("Pain before and after: ask the patient and enter 0 to 10.")
+            (self.pain_before if before < 0 else self.pain_after).setFocus()
+            return False
+        notes, events = self.notes.toPlainText(), self._events()
+        return self._run(
+            lambda user, sid: self._services.sessions.record_outcome(
+                user, sid, pain_before=before, pain_after=after, notes=notes,
+                adverse_events=events,
+            )
+        )
+
+    def sign(self) -> None:
+        self._run(self._services.sessions.sign)
+
+    def _field_widgets(self) -> dict[str, QWidget]:
+        return {"pain": self.pain_before, "adverse_event": self.kind_combo}

@@ -1,0 +1,189 @@
+"""The session as a guided flow: the current step is obvious, the timer always in view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.session_flow import Stage
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+from acudesk.ui.views.session.base import ActingUser, StepPanel
+from acudesk.ui.views.session.checklist_panel import ChecklistPanel
+from acudesk.ui.views.session.needling_panel import NeedlingPanel
+from acudesk.ui.views.session.outcome_panel import OutcomePanel
+from acudesk.ui.views.session.record_panel import RecordPanel
+from acudesk.ui.views.session.removal_panel import RemovalPanel
+from acudesk.ui.views.session.rest_panel import RestPanel
+from acudesk.ui.widgets.timer_display import AlarmBell, TimerDisplay
+
+TICK_MS = 250
+
+STEP_NAMES = (
+    (Stage.SCREENING, "Screening"),
+    (Stage.CHECKLIST, "Preparation checklist"),
+    (Stage.NEEDLING, "Needles"),
+    (Stage.RETENTION, "Timer"),
+    (Stage.REMOVAL, "Removal"),
+    (Stage.REST, "Rest"),
+    (Stage.OUTCOME, "Outcome and signature"),
+    (Stage.SIGNED, "Signed"),
+)
+
+
+class SessionPage(QWidget):
+    session_changed = Signal(object)
+    back_requested = Signal(int)  # patient id
+
+    def __init__(self, services: Services, acting_user: ActingUser, bell: AlarmBell) -> None:
+        super().__init__()
+        self._services = services
+        self.view: SessionView | None = None
+
+        self.patient_label = QLabel()
+        self.patient_label.setObjectName("pageTitle")
+        self.back_button = QPushButton("Back to patient")
+        header = QHBoxLayout()
+        header.addWidget(self.patient_label, 1)
+        header.addWidget(self.back_button)
+        self.timer_display = TimerDisplay(bell)
+
+        self.steps = QListWidget()
+        self.steps.setObjectName("stepList")
+        self.steps.setFixedWidth(230)
+        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.steps.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.steps.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
+
+        self.checklist = ChecklistPanel(services, acting_user)
+        self.needling = NeedlingPanel(services, acting_user)
+        self.removal = RemovalPanel(services, acting_user)
+        self.rest = RestPanel(services, acting_user)
+        self.outcome = OutcomePanel(services, acting_user)
+        self.record = RecordPanel(services, acting_user)
+        self.panels: dict[Stage, StepPanel] = {
+            Stage.SCREENING: self.checklist,
+            Stage.CHECKLIST: self.checklist,
+            Stage.NEEDLING: self.needling,
+            Stage.RETENTION: self.removal,
+            Stage.REMOVAL: self.removal,
+            Stage.REST: self.rest,
+            Stage.OUTCOME: self.outcome,
+            Stage.SIGNED: self.record,
+        }
+        self.stack = QStackedWidget()
+        for panel in dict.fromkeys(self.panels.values()):
+            self.stack.addWidget(panel)
+            panel.changed.connect(self._on_panel_changed)
+
+        body = QHBoxLayout()
+        body.addWidget(self.steps)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.timer_display)
+        layout.addLayout(body, 1)
+
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self.tick)
+        self.back_button.clicked.connect(self._on_back)
+        self.timer_display.acknowledge_requested.connect(self.acknowledge_alarm)
+        self._shortcuts()
+
+    def _shortcuts(self) -> None:
+        bindings = (
+            ("Ctrl+Return", self.main_action),
+            ("Ctrl+Enter", self.main_action),
+            ("Ctrl+T", self.needling.start_timer),
+            ("Ctrl+R", self.removal.remove_selected),
+            ("Alt+A", self.acknowledge_alarm),
+            ("Ctrl+S", self.outcome.sign),
+            ("Ctrl+L", lambda: self.needling.point_edit.setFocus()),
+        )
+        for keys, slot in bindings:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # only while this page shows
+            shortcut.activated.connect(slot)
+
+    def show_session(self, session_id: int) -> None:
+        try:
+            view = self._services.sessions.view(session_id)
+        except AcuDeskError as error:
+            self.patient_label.setText(str(error))
+            return
+        self.show_view(view)
+        self.ticker.start()
+
+    def show_view(self, view: SessionView) -> None:
+        self.view = view
+        now = self._services.clock.now()
+        stage = view.stage(now)
+        self.patient_label.setText(
+            f"{view.patient_name}, born {view.patient_dob:%d.%m.%Y}  -  course {view.course_number}"
+        )
+        self.steps.clear()
+        for number, (step, name) in enumerate(STEP_NAMES, start=1):
+            mark = "✔" if step.number < stage.number else ("▶" if step is stage else " ")
+            item = QListWidgetItem(f"{mark}  {number}. {name}")
+            if step is stage:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setBackground(Qt.GlobalColor.yellow)
+            elif step.number > stage.number:
+                item.setForeground(Qt.GlobalColor.gray)
+            self.steps.addItem(item)
+        panel = self.panels[stage]
+        for p in dict.fromkeys(self.panels.values()):
+            p.show_view(view)
+        self.stack.setCurrentWidget(panel)
+        self.timer_display.show_state(view, now)
+
+    def current_panel(self) -> StepPanel:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, StepPanel)
+        return widget
+
+    def tick(self) -> None:
+        if self.view is None:
+            return
+        now = self._services.clock.now()
+        self.timer_display.show_state(self.view, now)
+        self.rest.tick(now)
+
+    def main_action(self) -> None:
+        panel = self.current_panel()
+        if panel is self.checklist:
+            self.checklist.confirm_current()
+        elif panel is self.needling:
+            self.needling.log_needle()
+        elif panel is self.removal:
+            self.removal.remove_selected()
+        elif panel is self.rest:
+            self.rest.end_rest()
+        elif panel is self.outcome:
+            self.outcome.save()
+
+    def acknowledge_alarm(self) -> None:
+        self.removal._run(self._services.sessions.acknowledge_alarm)
+
+    def _on_panel_changed(self, view: SessionView) -> None:
+        self.show_view(view)
+        self.session_changed.emit(view)
+
+    def _on_back(self) -> None:
+        if self.view is not None:
+            self.back_requested.emit(self.view.patient_id)

@@ -1,0 +1,373 @@
+"""A whole session driven through the real window, and each refusal as the user meets it."""
+
+from __future__ import annotations
+
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from acudesk.db import models as m
+from acudesk.domain.checklist import ChecklistStep, Position
+from acudesk.domain.clock import FakeClock
+from acudesk.domain.session_flow import Stage
+from acudesk.services.container import Services
+from acudesk.ui.main_window import MainWindow
+from tests.gui.conftest import RecordingBell, WindowFactory, patient_id, user_id
+
+TEN_NEEDLES = (
+    ("GB20", "Left", 8), ("GB20", "Right", 8), ("GV14", "Midline", 6),
+    ("EX-B2-T1", "Left", 6), ("EX-B2-T1", "Right", 6), ("EX-B2-T2", "Left", 6),
+    ("EX-B2-T2", "Right", 6), ("SI14", "Left", 6), ("SI14", "Right", 6), ("LI4", "Left", 6),
+)
+
+
+def _count(services: Services, model: type[m.Base]) -> int:
+    with services.db.reading() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _open_maria_session(window: MainWindow, services: Services, doctor: int) -> int:
+    maria = patient_id(services, "Maria")
+    services.courses.plan_course(doctor, maria, 10)
+    view = services.sessions.start_session(doctor, maria)
+    window.open_session(view.id)
+    return view.id
+
+
+def _confirm_checklist(
+    qtbot: QtBot, window: MainWindow, *, expiry: QDate | None = None, stop_at_pack: bool = False
+) -> None:
+    panel = window.session_page.checklist
+    for step in ChecklistStep:
+        if step is ChecklistStep.POSITION:
+            panel.position_combo.setCurrentIndex(panel.position_combo.findData(Position.PRONE))
+        if step is ChecklistStep.SKIN_DISINFECTED:
+            panel.agent_combo.setCurrentIndex(0)
+        if step is ChecklistStep.NEEDLES:
+            form = panel.pack_form
+            qtbot.keyClicks(form.lot_edit, "240915B")
+            form.expiry_edit.setDate(expiry or QDate(2028, 6, 30))
+            form.intact_check.setChecked(True)
+            qtbot.mouseClick(form.record_button, Qt.MouseButton.LeftButton)
+            if stop_at_pack:
+                return
+        qtbot.keyClick(window.session_page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def _log(qtbot: QtBot, window: MainWindow, code: str, side: str, depth: float) -> None:
+    panel = window.session_page.needling
+    panel.point_edit.clear()
+    qtbot.keyClicks(panel.point_edit, code)
+    panel.side_combo.setCurrentIndex(panel.side_combo.findText(side))
+    panel.depth_spin.setValue(depth)
+    qtbot.keyClick(panel.point_edit, Qt.Key.Key_Return)
+
+
+def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock,
+    bell: RecordingBell,
+) -> None:
+    window = make_window()
+    services = demo_services
+    doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
+    page = window.session_page
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, services, doctor)
+    assert page.stack.currentWidget() is page.checklist
+    assert "Session 1 of 10, 5 min" in page.timer_display.place_label.text()
+
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    assert page.stack.currentWidget() is page.needling
+
+    window.set_acting_user(doctor)
+    for code, side, depth in TEN_NEEDLES:
+        _log(qtbot, window, code, side, depth)
+        assert page.needling.error_label.isHidden(), page.needling.error_label.text()
+    assert page.needling.count_label.text() == "10 needles logged"
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert page.stack.currentWidget() is page.removal
+    assert page.timer_display.time_label.text() == "05:00"
+    assert page.removal.summary.text() == "10 of 10 needles still in"
+
+    clock.advance(minutes=2, seconds=30)
+    page.tick()
+    assert page.timer_display.time_label.text() == "02:30"
+    clock.advance(minutes=2, seconds=30)
+    page.tick()
+    assert page.timer_display.state_label.text() == "REMOVE NEEDLES NOW"
+    assert bell.rings == 1
+    page.tick()
+    assert bell.rings == 1  # one alarm per event, not a stream
+
+    window.set_acting_user(nurse)
+    qtbot.keyClick(page, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    clock.advance(minutes=3)
+    page.tick()
+    assert bell.rings == 1 and page.timer_display.time_label.text().startswith("+")
+    page.removal.table.selectRow(0)
+    page.removal.bleeding_check.setChecked(True)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert page.removal.summary.text() == "9 of 10 needles still in"
+    qtbot.keyClicks(page.removal.count_edit, "9")
+    qtbot.keyClick(page.removal.count_edit, Qt.Key.Key_Return)
+    assert page.stack.currentWidget() is page.rest
+
+    clock.advance(minutes=20)
+    page.tick()
+    assert "Rest complete" in page.rest.state_label.text()
+    qtbot.mouseClick(page.rest.end_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.outcome
+
+    window.set_acting_user(doctor)
+    page.outcome.pain_before.setValue(6)
+    page.outcome.pain_after.setValue(3)
+    qtbot.keyClicks(page.outcome.notes, "Tolerated well.")
+    qtbot.mouseClick(page.outcome.save_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.stack.currentWidget() is page.record
+    record = page.record.browser.toPlainText()
+    assert "Signed by Dr Elena Ivanova" in record
+    assert "Needles (10)" in record
+
+    view = services.sessions.view(session_id)
+    assert view.stage(clock.now()) is Stage.SIGNED
+    assert len(view.needles) == 10 and not view.open_needles
+    assert view.needles[0].bleeding is True
+    assert {n.removed_by for n in view.needles} == {"Olga Smirnova"}
+    assert (view.pain_before, view.pain_after) == (6, 3)
+    assert services.audit.verify().intact
+
+
+def test_needle_log_is_closed_until_the_checklist_is_done(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor = user_id(demo_services, "ivanova")
+    window.set_acting_user(doctor)
+    _open_maria_session(window, demo_services, doctor)
+    page = window.session_page
+    assert page.stack.currentWidget() is page.checklist
+    assert not page.needling.isVisible()
+    page.needling.point_edit.setText("GB20")
+    page.needling.log_needle()  # even forced, the service refuses
+    assert "checklist" in page.needling.error_label.text()
+    assert _count(demo_services, m.NeedleInsertion) == 0
+
+
+def test_checklist_step_out_of_order_is_refused_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor = user_id(demo_services, "ivanova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    panel = window.session_page.checklist
+    panel._run(  # noqa: SLF001 - a stale screen sending a later step
+        lambda user, sid: demo_services.sessions.confirm_check(user, sid, ChecklistStep.JEWELLERY)
+    )
+    assert "step 1" in panel.error_label.text().lower()
+    assert demo_services.sessions.view(session_id).checks == ()
+
+
+def test_expired_pack_is_refused_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window, expiry=QDate(2026, 10, 31), stop_at_pack=True)
+    panel = window.session_page.checklist
+    assert "expired on 31.10.2026" in panel.error_label.text()
+    assert panel.pack_form.lot_edit.text() == "240915B"  # what was typed is kept
+    assert _count(demo_services, m.NeedlePack) == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "side", "depth", "message"),
+    [
+        ("GB20", "Left", 25, "20 mm"),
+        ("GB21", "Left", 14, "GB21"),
+        ("GB20", "Left", 0, "Depth"),
+        ("GB20", "Left", 12, "deep"),
+        ("GB20", "Midline", 6, "left or right"),
+    ],
+)
+def test_needle_refusals_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services,
+    code: str, side: str, depth: float, message: str,
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _log(qtbot, window, code, side, depth)
+    panel = window.session_page.needling
+    assert message in panel.error_label.text()
+    assert panel.point_edit.text() == code  # the typed point stays
+    assert _count(demo_services, m.NeedleInsertion) == 0
+
+
+def test_removal_count_mismatch_and_closing_with_a_needle_in_are_refused(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    for code, side, depth in TEN_NEEDLES[:3]:
+        _log(qtbot, window, code, side, depth)
+    page = window.session_page
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    window.set_acting_user(nurse)
+    qtbot.keyClicks(page.removal.count_edit, "2")
+    qtbot.keyClick(page.removal.count_edit, Qt.Key.Key_Return)
+    assert "3 needles are still in" in page.removal.error_label.text()
+    assert len(demo_services.sessions.view(session_id).open_needles) == 3
+    clock.advance(minutes=30)
+    page.rest._run(lambda u, s: demo_services.sessions.end_rest(u, s, "leaving"))  # noqa: SLF001
+    assert "still in" in page.rest.error_label.text()
+    window.set_acting_user(doctor)
+    page.outcome.sign()
+    assert "still in" in page.outcome.error_label.text()
+    assert demo_services.sessions.view(session_id).signed_at is None
+
+
+def test_broken_needle_opens_an_incident_form(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _log(qtbot, window, "GB20", "Left", 8)
+    page = window.session_page
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    window.set_acting_user(nurse)
+    page.removal.table.selectRow(0)
+    page.removal.condition_combo.setCurrentIndex(page.removal.condition_combo.findText("Broken"))
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert page.stack.currentWidget() is page.removal
+    assert page.removal.incident_form.isVisible()
+    qtbot.keyClicks(page.removal.incident_form.what_edit, "Tip broke off at GB20 left")
+    qtbot.mouseClick(page.removal.incident_form.save_button, Qt.MouseButton.LeftButton)
+    assert "What was done" in page.removal.error_label.text()
+    assert page.removal.incident_form.what_edit.toPlainText() == "Tip broke off at GB20 left"
+    qtbot.keyClicks(page.removal.incident_form.action_edit, "Fragment removed with forceps")
+    qtbot.mouseClick(page.removal.incident_form.save_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.rest
+    assert demo_services.sessions.view(session_id).incidents[0].documented
+
+
+def test_ending_rest_early_needs_a_reason_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _log(qtbot, window, "GB20", "Left", 8)
+    page = window.session_page
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    window.set_acting_user(nurse)
+    qtbot.keyClicks(page.removal.count_edit, "1")
+    qtbot.keyClick(page.removal.count_edit, Qt.Key.Key_Return)
+    clock.advance(minutes=5)
+    page.tick()
+    assert page.rest.countdown.text() == "15:00"
+    qtbot.mouseClick(page.rest.end_button, Qt.MouseButton.LeftButton)
+    assert "reason" in page.rest.error_label.text()
+    qtbot.keyClicks(page.rest.reason_edit, "Patient feels well, must collect child")
+    qtbot.mouseClick(page.rest.end_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentWidget() is page.outcome
+    assert demo_services.sessions.view(session_id).rest_end_reason.startswith("Patient feels")
+
+
+def test_nurse_cannot_log_a_needle_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    _log(qtbot, window, "GB20", "Left", 8)
+    assert "acupuncturist" in window.session_page.needling.error_label.text()
+    assert _count(demo_services, m.NeedleInsertion) == 0
+
+
+def test_signed_session_is_read_only_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _log(qtbot, window, "GB20", "Left", 8)
+    s = demo_services.sessions
+    s.start_retention(doctor, session_id)
+    s.remove_all(nurse, session_id, "1")
+    clock.advance(minutes=20)
+    s.end_rest(nurse, session_id)
+    s.record_outcome(doctor, session_id, pain_before=4, pain_after=2)
+    s.sign(doctor, session_id)
+    window.open_session(session_id)
+    page = window.session_page
+    assert page.stack.currentWidget() is page.record
+    assert page.record.browser.isReadOnly()
+    page.outcome.save()  # a stale form cannot change it either
+    assert "signed" in page.outcome.error_label.text()
+    assert s.view(session_id).pain_before == 4
+
+
+def test_restart_mid_session_resumes_with_the_right_remaining_time(
+    qtbot: QtBot, demo_services: Services, clock: FakeClock, bell: RecordingBell
+) -> None:
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    first = MainWindow(demo_services, bell=bell)
+    qtbot.addWidget(first)
+    first.show()
+    first.activateWindow()
+    qtbot.waitUntil(first.isActiveWindow)
+    first.set_acting_user(doctor)
+    session_id = _open_maria_session(first, demo_services, doctor)
+    first.set_acting_user(nurse)
+    _confirm_checklist(qtbot, first)
+    first.set_acting_user(doctor)
+    _log(qtbot, first, "GB20", "Left", 8)
+    qtbot.keyClick(first.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    first.close()
+    first.deleteLater()
+    QApplication.processEvents()
+
+    clock.advance(minutes=1, seconds=50)
+    second = MainWindow(demo_services, bell=bell)
+    qtbot.addWidget(second)
+    assert second.pages.currentWidget() is second.session_page
+    assert second.session_page.view is not None and second.session_page.view.id == session_id
+    assert second.session_page.timer_display.time_label.text() == "03:10"
+    clock.advance(minutes=10)
+    second.session_page.tick()
+    assert second.session_page.timer_display.time_label.text() == "+06:50"
+    assert bell.rings == 1

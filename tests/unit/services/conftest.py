@@ -1,0 +1,76 @@
+"""People and patients most session tests start from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.needles import Material, NeedleSpec, PackInput
+from acudesk.domain.patients import PatientInput, Sex
+from acudesk.domain.roles import Role
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+
+
+@dataclass(frozen=True)
+class Clinic:
+    services: Services
+    doctor: int
+    nurse: int
+    admin: int
+    patient: int
+
+
+MARIA = PatientInput(
+    full_name="Maria Sokolova",
+    sex=Sex.FEMALE,
+    date_of_birth=date(1987, 9, 11),
+    diagnosis_code="M42.13",
+)
+
+SPEC = NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0)
+
+
+@pytest.fixture
+def clinic(services: Services) -> Clinic:
+    users = services.users
+    doctor = users.create_user(
+        "doc", "Dr Elena Ivanova", [Role.ACUPUNCTURIST], pin="1111", password="password-1"
+    )
+    nurse = users.create_user(
+        "nurse", "Olga Smirnova", [Role.NURSE], pin="3333", password="pw-12345"
+    )
+    admin = users.create_user(
+        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="pw-12345"
+    )
+    patient = services.patients.register(nurse.id, MARIA)
+    return Clinic(services, doctor.id, nurse.id, admin.id, patient.id)
+
+
+def start(clinic: Clinic, patient_id: int | None = None, sessions: int = 10) -> SessionView:
+    pid = patient_id or clinic.patient
+    clinic.services.courses.plan_course(clinic.doctor, pid, sessions)
+    return clinic.services.sessions.start_session(clinic.doctor, pid)
+
+
+def prepare(clinic: Clinic, view: SessionView, *, expiry: date = date(2028, 1, 31)) -> SessionView:
+    """Confirm the whole checklist, recording one pack of 0.25 x 40 mm steel needles."""
+    sessions = clinic.services.sessions
+    for step in ORDER:
+        if step is ChecklistStep.NEEDLES:
+            view = sessions.register_pack(
+                clinic.nurse, view.id, PackInput("LOT-2291", expiry, True), SPEC
+            )
+        view = sessions.confirm_check(
+            clinic.nurse,
+            view.id,
+            step,
+            position=Position.PRONE if step is ChecklistStep.POSITION else None,
+            agent="Chlorhexidine 0.5% in 70% alcohol"
+            if step is ChecklistStep.SKIN_DISINFECTED
+            else None,
+        )
+    return view
