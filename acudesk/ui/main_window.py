@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.patient_list)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([330, 1010])
+        self.splitter.setSizes([390, 950])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.database_label.setObjectName("databaseLabel")
         self.statusBar().addPermanentWidget(self.database_label)
 
-        QShortcut(QKeySequence.StandardKey.Find, self, self.patient_list.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._search_patients)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
         self.patient_list.patient_chosen.connect(self.open_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
@@ -102,10 +102,19 @@ class MainWindow(QMainWindow):
     def open_patient(self, patient_id: int) -> None:
         self.patient_page.show_patient(patient_id)
         self.pages.setCurrentWidget(self.patient_page)
+        self.show_patient_list(True)
 
     def open_session(self, session_id: int) -> None:
         self.session_page.show_session(session_id)
         self.pages.setCurrentWidget(self.session_page)
+        self.show_patient_list(False)  # the session needs the whole width; Ctrl+F brings it back
+
+    def show_patient_list(self, visible: bool) -> None:
+        self.patient_list.setVisible(visible)
+
+    def _search_patients(self) -> None:
+        self.show_patient_list(True)
+        self.patient_list.focus_search()
 
     def new_patient(self) -> None:
         self.patient_dialog = PatientDialog(self._services, self.acting_user_id(), parent=self)

@@ -239,6 +239,8 @@ def test_removal_count_mismatch_and_closing_with_a_needle_in_are_refused(
     page.rest._run(lambda u, s: demo_services.sessions.end_rest(u, s, "leaving"))  # noqa: SLF001
     assert "still in" in page.rest.error_label.text()
     window.set_acting_user(doctor)
+    page.outcome.pain_before.setValue(5)
+    page.outcome.pain_after.setValue(3)
     page.outcome.sign()
     assert "still in" in page.outcome.error_label.text()
     assert demo_services.sessions.view(session_id).signed_at is None

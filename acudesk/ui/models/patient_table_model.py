@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from acudesk.services.dto import PatientRow
 
-_HEADERS = ("Name", "Date of birth", "Diagnosis")
+_HEADERS = ("Name", "Born", "Diagnosis")
 
 
 class PatientTableModel(QAbstractTableModel):

@@ -59,6 +59,10 @@ ONLY = {
     Action.START_SESSION: "Only an acupuncturist may start a session.",
 }
 START_TEXT = "Start today's session (Ctrl+Enter)"
+PREVIEW_HINT = (
+    "Preview of the minutes the needles stay in at each session. Nothing is saved until you "
+    "plan the course."
+)
 CONTINUE_TEXT = "Continue session in progress"
 _BOX_STYLES = {
     "refused": "QFrame#screeningBox { background: #fdecea; border: 2px solid #b00020;"
@@ -304,12 +308,12 @@ class PatientPage(QWidget):
         self.profile_layout.setSpacing(2)
         self.profile_labels: list[QLabel] = []
         self.history_table = QTableWidget(0, 3)
-        self.history_table.setHorizontalHeaderLabels(["Course", "Planned on", "Sessions signed"])
+        self.history_table.setHorizontalHeaderLabels(["Course", "Planned on", "Signed"])
         self.history_table.verticalHeader().hide()
         self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.history_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.history_table.setMaximumHeight(140)
+        self.history_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.history_empty = _label("No earlier courses.", "muted")
 
         inner = QWidget()
@@ -379,11 +383,7 @@ class PatientPage(QWidget):
         self.plan_panel = QWidget()
         self.plan_panel.setLayout(plan_row)
         plan_row.setContentsMargins(0, 0, 0, 0)
-        self.preview_hint = _label(
-            "Preview of the minutes the needles stay in at each session. Nothing is saved "
-            "until you plan the course.",
-            "muted",
-        )
+        self.course_hint = _label(PREVIEW_HINT, "muted")
         self.plan_error = _error_label()
 
         self.course_model = CoursePlanTableModel()
@@ -417,7 +417,7 @@ class PatientPage(QWidget):
         column.addSpacing(8)
         column.addLayout(course_row)
         column.addWidget(self.plan_panel)
-        column.addWidget(self.preview_hint)
+        column.addWidget(self.course_hint)
         column.addWidget(self.plan_error)
         column.addWidget(self.course_table, 1)
         return column
@@ -648,7 +648,12 @@ class PatientPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.history_table.setItem(row, column, item)
-        self.history_table.setVisible(bool(earlier))
+        table = self.history_table
+        rows_height = sum(table.rowHeight(r) for r in range(len(earlier)))
+        table.setFixedHeight(
+            table.horizontalHeader().height() + rows_height + 2 * table.frameWidth()
+        )
+        table.setVisible(bool(earlier))
         self.history_empty.setVisible(not earlier)
 
     def _show_screening(self, result: ScreeningResult) -> None:
@@ -680,7 +685,7 @@ class PatientPage(QWidget):
         self.finding_labels = [
             _label(_finding_html(f), "error" if kind == "refused" else "") for f in findings
         ]
-        self.finding_labels += [_label(note, "warning") for note in notes]
+        self.finding_labels += [_label(escape(note), "warning") for note in notes]
         for label in self.finding_labels:
             label.setTextFormat(Qt.TextFormat.RichText)
             self.findings_layout.addWidget(label)
@@ -689,18 +694,23 @@ class PatientPage(QWidget):
     def _show_course(self, course: CourseView | None) -> None:
         planning = course is None
         self.plan_panel.setVisible(planning)
-        self.preview_hint.setVisible(planning)
         self.duration_button.setVisible(not planning)
         if course is None:
             done = len(self._history.courses) if self._history else 0
             self.course_title.setText("Plan the next course" if done else "Plan a course")
+            self.course_hint.setText(PREVIEW_HINT)
             self._update_preview()
             return
         self.course_title.setText(
-            f"Course {course.number}: {course.sessions_done} of {course.sessions_planned} "
-            f"signed, planned {format_date(course.planned_on)}"
+            f"Course {course.number}: {course.sessions_done} of {course.sessions_planned} signed"
+        )
+        self.course_hint.setText(
+            f"Planned on {format_date(course.planned_on)}. To change how long the needles stay "
+            "in, select a session that has not started and choose Change duration."
         )
         self.course_model.set_rows(course.rows, course.next_number)
+        if course.next_number is not None:
+            self.course_table.scrollTo(self.course_model.index(course.next_number - 1, 0))
 
     def _update_preview(self) -> None:
         if self.current_course is not None or self._patient_id is None:

@@ -9,7 +9,7 @@ from typing import Protocol
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from acudesk.domain.timer import TimerPhase, TimerState
+from acudesk.domain.timer import TimerPhase, TimerState, format_clock
 from acudesk.services.session_view import SessionView
 
 ALARM_WAV = Path(__file__).resolve().parents[3] / "resources" / "sounds" / "alarm.wav"
@@ -92,9 +92,18 @@ class TimerDisplay(QFrame):
             TimerPhase.RUNNING: "Needles in. Remaining time:",
             TimerPhase.ALARM: "REMOVE NEEDLES NOW",
             TimerPhase.OVERDUE: "OVERDUE: remove needles now",
-            TimerPhase.DONE: "All needles out.",
+            TimerPhase.DONE: "",
         }
         self.state_label.setText(messages[state.phase])
+        if state.phase is TimerPhase.DONE:
+            kept_in = format_clock(state.elapsed_s)
+            rest = view.rest(now)
+            if view.rest_ended_at is None and not rest.complete:
+                self.time_label.setText(rest.display)
+                self.state_label.setText(f"Patient resting. Needles were in for {kept_in}.")
+            else:
+                self.time_label.setText(kept_in)
+                self.state_label.setText("All needles out. Time the needles were in:")
         background, foreground = _STYLES[state.phase]
         self.setStyleSheet(
             f"QFrame#timerDisplay {{ background: {background}; border-radius: 8px; }}"

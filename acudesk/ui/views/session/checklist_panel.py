@@ -107,7 +107,11 @@ class ChecklistPanel(StepPanel):
         self.table.setColumnWidth(0, 520)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.table.setMinimumHeight(8 * 30 + 30)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setFixedHeight(len(ORDER) * 30 + self.table.horizontalHeader().sizeHint().height() + 4)
         self.layout_.addWidget(self.table)
 
         self.current_label = QLabel()
@@ -157,7 +161,6 @@ class ChecklistPanel(StepPanel):
             else:
                 text = "← next" if step is next_step(view.done_steps) else ""
             self.table.setItem(row, 1, QTableWidgetItem(text))
-        self.table.resizeRowsToContents()
         step = next_step(view.done_steps)
         self.confirm_button.setEnabled(step is not None)
         if step is None:

@@ -56,6 +56,8 @@ class OutcomePanel(StepPanel):
         self.events.setHorizontalHeaderLabels(["Adverse event", "Severity", "Details", "Action"])
         self.events.horizontalHeader().setStretchLastSection(True)
         self.events.setMaximumHeight(120)
+        for column, width in enumerate((200, 100, 260)):
+            self.events.setColumnWidth(column, width)
         self.kind_combo = QComboBox()
         for kind in ADVERSE_KINDS:
             self.kind_combo.addItem(KIND_LABELS[kind], kind)
@@ -115,9 +117,8 @@ class OutcomePanel(StepPanel):
         if view.outcome_recorded_at is not None:
             self.saved_label.setText(
                 f"Outcome saved at {view.outcome_recorded_at.astimezone():%H:%M}. "
-                "Sign to close the record."
+                "Check it, then sign to close the record."
             )
-        self.sign_button.setEnabled(view.outcome_recorded_at is not None)
 
     def add_event(self) -> None:
         self._append_event(
@@ -166,6 +167,9 @@ class OutcomePanel(StepPanel):
         )
 
     def sign(self) -> None:
+        """Signing saves what is on the form first, so the signature covers what is seen."""
+        if self.view is not None and self.view.signed_at is None and not self.save():
+            return
         self._run(self._services.sessions.sign)
 
     def _field_widgets(self) -> dict[str, QWidget]:

@@ -6,6 +6,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser
 
+from acudesk.domain.checklist import ChecklistStep
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.views.session.base import ActingUser, StepPanel, title_label
@@ -27,7 +28,7 @@ def record_html(view: SessionView) -> str:
         for i, n in enumerate(view.needles, start=1)
     )
     checks = "".join(
-        f"<li>{escape(c.step.replace('_', ' '))}: {escape(c.confirmed_by)}, "
+        f"<li>{escape(ChecklistStep(c.step).label)}: {escape(c.confirmed_by)}, "
         f"{_t(c.confirmed_at)}{' - ' + escape(c.detail) if c.detail else ''}</li>"
         for c in view.checks
     )

@@ -25,7 +25,7 @@ class RestPanel(StepPanel):
         self.countdown = QLabel("20:00")
         self.countdown.setObjectName("restCountdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.countdown.setStyleSheet("font-size: 72pt; font-weight: 700; color: #1d2b36;")
+        self.countdown.setStyleSheet("font-size: 28pt; font-weight: 700; color: #1d2b36;")
         self.layout_.addWidget(self.countdown)
         self.state_label = QLabel()
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -51,7 +51,7 @@ class RestPanel(StepPanel):
             self.state_label.setText("Rest complete: the patient may go.")
             self.reason_edit.hide()
         else:
-            self.state_label.setText(f"Rest: {self.view.rest_minutes} minutes")
+            self.state_label.setText(f"left of the {self.view.rest_minutes}-minute rest")
             self.reason_edit.show()
 
     def end_rest(self) -> None:

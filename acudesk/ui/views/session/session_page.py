@@ -61,7 +61,8 @@ class SessionPage(QWidget):
 
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
-        self.steps.setFixedWidth(230)
+        self.steps.setFixedWidth(260)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.steps.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.steps.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
