@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -105,7 +104,7 @@ class Patient(Base):
 
     courses: Mapped[list[Course]] = relationship(back_populates="patient", order_by="Course.number")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version_id}
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Course(Base):
@@ -191,7 +190,7 @@ class TreatmentSession(Base):
 
     course: Mapped[Course] = relationship(back_populates="sessions")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version_id}
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Screening(Base):

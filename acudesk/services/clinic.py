@@ -37,7 +37,12 @@ class ClinicService(ServiceBase):
             row.updated_at = self._db.clock.now()
             s.flush()
             self._audit(
-                s, user_id, "change setting", "clinic_setting", None,
-                before={name: before}, after={name: text},
+                s,
+                user_id,
+                "change setting",
+                "clinic_setting",
+                None,
+                before={name: before},
+                after={name: text},
             )
             return load_options(s)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from acudesk.db.database import Database
-from acudesk.domain.clock import Clock
 from acudesk.domain.catalog import PointCatalog, default_catalog
+from acudesk.domain.clock import Clock
 from acudesk.services.audit import AuditService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService

@@ -50,7 +50,9 @@ def course_view(s: Session, course: m.Course) -> CourseView:
                 session_date=local_date(session.started_at) if session else None,
             )
         )
-    return CourseView(course.id, course.number, course.sessions_planned, course.planned_on, tuple(rows))
+    return CourseView(
+        course.id, course.number, course.sessions_planned, course.planned_on, tuple(rows)
+    )
 
 
 class CourseService(ServiceBase):
@@ -125,9 +127,13 @@ class CourseService(ServiceBase):
                 )
             )
             self._audit(
-                s, user_id, "plan course", "course", course.id, patient_id=patient_id,
-                after={"number": number, "sessions": sessions,
-                       "cautions": reasons_text(reasons)},
+                s,
+                user_id,
+                "plan course",
+                "course",
+                course.id,
+                patient_id=patient_id,
+                after={"number": number, "sessions": sessions, "cautions": reasons_text(reasons)},
             )
             s.flush()
             s.refresh(course)
@@ -166,7 +172,11 @@ class CourseService(ServiceBase):
             )
             s.flush()
             self._audit(
-                s, user_id, "change duration", "course", course_id,
+                s,
+                user_id,
+                "change duration",
+                "course",
+                course_id,
                 patient_id=course.patient_id,
                 before={"session": session_number, "minutes": before},
                 after={"session": session_number, "minutes": minutes, "reason": reason.strip()},

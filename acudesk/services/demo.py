@@ -9,9 +9,9 @@ from acudesk.db.database import Database
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import FakeClock, local_date
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
-from acudesk.domain.screening import Caution
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.roles import Role
+from acudesk.domain.screening import Caution
 from acudesk.services.container import Services
 
 

@@ -159,9 +159,7 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
     def incident_row(x: m.Incident) -> IncidentRow:
         ins = needle_by_id.get(x.insertion_id) if x.insertion_id else None
         rem = removal_by_id.get(x.insertion_id) if x.insertion_id else None
-        label = (
-            f"{ins.point_code} {ins.side}".replace(" midline", "") if ins else "needle"
-        )
+        label = f"{ins.point_code} {ins.side}".replace(" midline", "") if ins else "needle"
         return IncidentRow(
             x.id,
             label,

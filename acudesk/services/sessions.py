@@ -170,9 +170,18 @@ class SessionService(ServiceBase):
                 )
             )
             self._audit(
-                s, user_id, "start session", "session", t.id, patient_id=patient_id,
-                after={"course": course.number, "number": number,
-                       "planned_minutes": t.planned_minutes, "cautions": reasons_text(reasons)},
+                s,
+                user_id,
+                "start session",
+                "session",
+                t.id,
+                patient_id=patient_id,
+                after={
+                    "course": course.number,
+                    "number": number,
+                    "planned_minutes": t.planned_minutes,
+                    "cautions": reasons_text(reasons),
+                },
             )
             s.flush()
             return load_view(s, t, options)
@@ -190,7 +199,10 @@ class SessionService(ServiceBase):
     ) -> SessionView:
         with self._work(user_id, session_id, Action.CONFIRM_CHECK) as w:
             validate_confirmation(
-                step, w.view.done_steps, position=position, agent=agent,
+                step,
+                w.view.done_steps,
+                position=position,
+                agent=agent,
                 pack_count=len(w.view.packs),
             )
             detail = position.value if step is ChecklistStep.POSITION and position else ""
@@ -200,8 +212,11 @@ class SessionService(ServiceBase):
                 detail = ", ".join(f"lot {p.lot}" for p in w.view.packs)
             w.s.add(
                 m.ChecklistConfirmation(
-                    session_id=session_id, step=step.value, detail=detail[:200],
-                    confirmed_by=user_id, confirmed_at=self._db.clock.now(),
+                    session_id=session_id,
+                    step=step.value,
+                    detail=detail[:200],
+                    confirmed_by=user_id,
+                    confirmed_at=self._db.clock.now(),
                 )
             )
             self._audit_session(w, "confirm step", after={"step": step.value, "detail": detail})
@@ -226,16 +241,28 @@ class SessionService(ServiceBase):
                     "The needle check is already confirmed; packs were recorded with it.",
                 )
             row = m.NeedlePack(
-                session_id=session_id, gtin=gtin, lot=pack.lot.strip(), expiry=pack.expiry,
-                material=spec.material.value, diameter_mm=spec.diameter_mm,
-                length_mm=spec.length_mm, recorded_by=user_id, recorded_at=now,
+                session_id=session_id,
+                gtin=gtin,
+                lot=pack.lot.strip(),
+                expiry=pack.expiry,
+                material=spec.material.value,
+                diameter_mm=spec.diameter_mm,
+                length_mm=spec.length_mm,
+                recorded_by=user_id,
+                recorded_at=now,
             )
             w.s.add(row)
             w.s.flush()
             self._audit_session(
-                w, "record pack", after={"lot": row.lot, "expiry": pack.expiry.isoformat(),
-                                         "material": row.material, "diameter_mm": row.diameter_mm,
-                                         "length_mm": row.length_mm},
+                w,
+                "record pack",
+                after={
+                    "lot": row.lot,
+                    "expiry": pack.expiry.isoformat(),
+                    "material": row.material,
+                    "diameter_mm": row.diameter_mm,
+                    "length_mm": row.length_mm,
+                },
             )
         return self.view(session_id)
 
@@ -269,22 +296,41 @@ class SessionService(ServiceBase):
                 )
             spec = NeedleSpec(Material(pack.material), pack.diameter_mm, pack.length_mm)
             validate_insertion(
-                point, side, depth_mm, spec, lesion_regions=w.view.lesion_regions,
-                deep_threshold_mm=w.options.deep_threshold_mm, deep_confirmed=deep_confirmed,
+                point,
+                side,
+                depth_mm,
+                spec,
+                lesion_regions=w.view.lesion_regions,
+                deep_threshold_mm=w.options.deep_threshold_mm,
+                deep_confirmed=deep_confirmed,
             )
             row = m.NeedleInsertion(
-                session_id=session_id, pack_id=pack_id, point_code=point.code, side=side.value,
-                depth_mm=depth_mm, material=pack.material, diameter_mm=pack.diameter_mm,
-                length_mm=pack.length_mm, deep_confirmed=deep_confirmed and depth_mm >
-                w.options.deep_threshold_mm, inserted_by=user_id,
+                session_id=session_id,
+                pack_id=pack_id,
+                point_code=point.code,
+                side=side.value,
+                depth_mm=depth_mm,
+                material=pack.material,
+                diameter_mm=pack.diameter_mm,
+                length_mm=pack.length_mm,
+                deep_confirmed=deep_confirmed and depth_mm > w.options.deep_threshold_mm,
+                inserted_by=user_id,
                 inserted_at=self._db.clock.now(),
             )
             w.s.add(row)
             w.s.flush()
             self._audit_session(
-                w, "insert needle", entity="needle", entity_id=row.id,
-                after={"point": point.code, "side": side.value, "depth_mm": depth_mm,
-                       "pack": pack.lot, "deep_confirmed": row.deep_confirmed},
+                w,
+                "insert needle",
+                entity="needle",
+                entity_id=row.id,
+                after={
+                    "point": point.code,
+                    "side": side.value,
+                    "depth_mm": depth_mm,
+                    "pack": pack.lot,
+                    "deep_confirmed": row.deep_confirmed,
+                },
             )
         return self.view(session_id)
 
@@ -293,8 +339,9 @@ class SessionService(ServiceBase):
             w.t.retention_started_at = self._db.clock.now()
             w.t.retention_started_by = user_id
             self._audit_session(
-                w, "start timer", after={"at": w.t.retention_started_at.isoformat(),
-                                         "minutes": w.t.planned_minutes},
+                w,
+                "start timer",
+                after={"at": w.t.retention_started_at.isoformat(), "minutes": w.t.planned_minutes},
             )
         return self.view(session_id)
 
@@ -323,9 +370,7 @@ class SessionService(ServiceBase):
         with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
             needle = next((n for n in w.view.needles if n.id == insertion_id), None)
             if needle is None:
-                raise RuleViolation(
-                    "unknown_needle", "That needle is not logged in this session."
-                )
+                raise RuleViolation("unknown_needle", "That needle is not logged in this session.")
             if not needle.is_open:
                 raise RuleViolation(
                     "already_removed",
@@ -348,19 +393,27 @@ class SessionService(ServiceBase):
         for insertion_id in ids:
             w.s.add(
                 m.NeedleRemoval(
-                    insertion_id=insertion_id, condition=condition.value, bleeding=bleeding,
-                    removed_by=w.user.id, removed_at=now,
+                    insertion_id=insertion_id,
+                    condition=condition.value,
+                    bleeding=bleeding,
+                    removed_by=w.user.id,
+                    removed_at=now,
                 )
             )
             if needs_incident(condition):
                 w.s.add(
                     m.Incident(
-                        session_id=w.t.id, insertion_id=insertion_id, opened_at=now,
+                        session_id=w.t.id,
+                        insertion_id=insertion_id,
+                        opened_at=now,
                         opened_by=w.user.id,
                     )
                 )
             self._audit_session(
-                w, "remove needle", entity="needle", entity_id=insertion_id,
+                w,
+                "remove needle",
+                entity="needle",
+                entity_id=insertion_id,
                 after={"condition": condition.value, "bleeding": bleeding},
             )
         if len(w.view.open_needles) == len(ids):
@@ -368,7 +421,11 @@ class SessionService(ServiceBase):
             w.t.rest_started_at = now
 
     def document_incident(
-        self, user_id: int, session_id: int, incident_id: int, what_happened: str,
+        self,
+        user_id: int,
+        session_id: int,
+        incident_id: int,
+        what_happened: str,
         action_taken: str,
     ) -> SessionView:
         with self._work(user_id, session_id, Action.RECORD_INCIDENT) as w:
@@ -378,7 +435,8 @@ class SessionService(ServiceBase):
             for value, name in ((what_happened, "What happened"), (action_taken, "What was done")):
                 if not value.strip():
                     raise RuleViolation(
-                        "incident_text", f"{name}: describe it before saving.",
+                        "incident_text",
+                        f"{name}: describe it before saving.",
                         field="what_happened" if name == "What happened" else "action_taken",
                     )
             incident.what_happened = what_happened.strip()
@@ -386,9 +444,14 @@ class SessionService(ServiceBase):
             incident.documented_at = self._db.clock.now()
             incident.documented_by = user_id
             self._audit_session(
-                w, "document incident", entity="incident", entity_id=incident_id,
-                after={"what_happened": incident.what_happened,
-                       "action_taken": incident.action_taken},
+                w,
+                "document incident",
+                entity="incident",
+                entity_id=incident_id,
+                after={
+                    "what_happened": incident.what_happened,
+                    "action_taken": incident.action_taken,
+                },
             )
         return self.view(session_id)
 
@@ -403,7 +466,9 @@ class SessionService(ServiceBase):
             complete = w.view.rest(now).complete
             w.t.rest_end_reason = "" if complete else reason.strip()
             self._audit_session(
-                w, "end rest", after={"at": now.isoformat(), "reason": w.t.rest_end_reason},
+                w,
+                "end rest",
+                after={"at": now.isoformat(), "reason": w.t.rest_end_reason},
             )
         return self.view(session_id)
 
@@ -425,12 +490,14 @@ class SessionService(ServiceBase):
         for event in adverse_events:
             if event.kind not in ADVERSE_KINDS or event.severity not in SEVERITIES:
                 raise RuleViolation(
-                    "adverse_event", "Adverse event: choose its kind and severity.",
+                    "adverse_event",
+                    "Adverse event: choose its kind and severity.",
                     field="adverse_event",
                 )
             if event.kind == "other" and not event.description.strip():
                 raise RuleViolation(
-                    "adverse_event", "Adverse event 'other': describe what happened.",
+                    "adverse_event",
+                    "Adverse event 'other': describe what happened.",
                     field="adverse_event",
                 )
         now = self._db.clock.now()
@@ -447,18 +514,25 @@ class SessionService(ServiceBase):
             for event in adverse_events:
                 w.s.add(
                     m.AdverseEvent(
-                        session_id=session_id, kind=event.kind, severity=event.severity,
+                        session_id=session_id,
+                        kind=event.kind,
+                        severity=event.severity,
                         description=event.description.strip(),
-                        action_taken=event.action_taken.strip(), recorded_by=user_id,
+                        action_taken=event.action_taken.strip(),
+                        recorded_by=user_id,
                         recorded_at=now,
                     )
                 )
             self._audit_session(
-                w, "record outcome", before={"pain_before": w.view.pain_before,
-                                             "pain_after": w.view.pain_after},
-                after={"pain_before": pain_before, "pain_after": pain_after,
-                       "notes": w.t.notes,
-                       "adverse_events": [e.__dict__ for e in adverse_events]},
+                w,
+                "record outcome",
+                before={"pain_before": w.view.pain_before, "pain_after": w.view.pain_after},
+                after={
+                    "pain_before": pain_before,
+                    "pain_after": pain_after,
+                    "notes": w.t.notes,
+                    "adverse_events": [e.__dict__ for e in adverse_events],
+                },
             )
         return self.view(session_id)
 
@@ -495,8 +569,14 @@ class SessionService(ServiceBase):
         after: Mapping[str, Any] | None = None,
     ) -> None:
         self._audit(
-            w.s, w.user.id, action, entity, entity_id if entity_id is not None else w.t.id,
-            patient_id=w.view.patient_id, before=before, after=after,
+            w.s,
+            w.user.id,
+            action,
+            entity,
+            entity_id if entity_id is not None else w.t.id,
+            patient_id=w.view.patient_id,
+            before=before,
+            after=after,
         )
 
 
@@ -511,17 +591,28 @@ def content_hash(view: SessionView) -> str:
         "checks": [(c.step, c.detail, c.confirmed_at.isoformat()) for c in view.checks],
         "packs": [(p.lot, p.expiry.isoformat()) for p in view.packs],
         "needles": [
-            (n.point_code, n.side, n.depth_mm, n.material, n.diameter_mm, n.length_mm,
-             n.inserted_at.isoformat(), n.removed_at.isoformat() if n.removed_at else None,
-             n.condition, n.bleeding)
+            (
+                n.point_code,
+                n.side,
+                n.depth_mm,
+                n.material,
+                n.diameter_mm,
+                n.length_mm,
+                n.inserted_at.isoformat(),
+                n.removed_at.isoformat() if n.removed_at else None,
+                n.condition,
+                n.bleeding,
+            )
             for n in view.needles
         ],
         "retention": [
             view.retention_started_at.isoformat() if view.retention_started_at else None,
             view.needles_out_at.isoformat() if view.needles_out_at else None,
         ],
-        "rest": [view.rest_ended_at.isoformat() if view.rest_ended_at else None,
-                 view.rest_end_reason],
+        "rest": [
+            view.rest_ended_at.isoformat() if view.rest_ended_at else None,
+            view.rest_end_reason,
+        ],
         "pain": [view.pain_before, view.pain_after],
         "notes": view.notes,
         "incidents": [(i.needle, i.what_happened, i.action_taken) for i in view.incidents],

@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
         self._load_users()
+        # Buttons follow who is acting; the services check every action regardless.
+        self.user_combo.currentIndexChanged.connect(self._on_acting_user_changed)
         self._resume_open_session()
 
     # -- acting user ------------------------------------------------------------------
@@ -89,6 +91,10 @@ class MainWindow(QMainWindow):
 
     def set_acting_user(self, user_id: int) -> None:
         self.user_combo.setCurrentIndex(self.user_combo.findData(user_id))
+
+    def _on_acting_user_changed(self) -> None:
+        if self.patient_page.patient_id is not None:
+            self.patient_page.refresh()
 
     def _load_users(self) -> None:
         self.user_combo.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
@@ -18,9 +17,16 @@ from acudesk.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingBell, WindowFactory, patient_id, user_id
 
 TEN_NEEDLES = (
-    ("GB20", "Left", 8), ("GB20", "Right", 8), ("GV14", "Midline", 6),
-    ("EX-B2-T1", "Left", 6), ("EX-B2-T1", "Right", 6), ("EX-B2-T2", "Left", 6),
-    ("EX-B2-T2", "Right", 6), ("SI14", "Left", 6), ("SI14", "Right", 6), ("LI4", "Left", 6),
+    ("GB20", "Left", 8),
+    ("GB20", "Right", 8),
+    ("GV14", "Midline", 6),
+    ("EX-B2-T1", "Left", 6),
+    ("EX-B2-T1", "Right", 6),
+    ("EX-B2-T2", "Left", 6),
+    ("EX-B2-T2", "Right", 6),
+    ("SI14", "Left", 6),
+    ("SI14", "Right", 6),
+    ("LI4", "Left", 6),
 )
 
 
@@ -67,7 +73,10 @@ def _log(qtbot: QtBot, window: MainWindow, code: str, side: str, depth: float) -
 
 
 def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
-    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    demo_services: Services,
+    clock: FakeClock,
     bell: RecordingBell,
 ) -> None:
     window = make_window()
@@ -75,7 +84,15 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
     page = window.session_page
     window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, services, doctor)
+    services.courses.plan_course(doctor, patient_id(services, "Maria"), 10)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(window.patient_list.search, "sokol")
+    qtbot.keyClick(window.patient_list.search, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.patient_page
+    qtbot.mouseClick(window.patient_page.start_button, Qt.MouseButton.LeftButton)
+    assert window.pages.currentWidget() is page
+    assert page.view is not None
+    session_id = page.view.id
     assert page.stack.currentWidget() is page.checklist
     assert "Session 1 of 10, 5 min" in page.timer_display.place_label.text()
 
@@ -166,7 +183,7 @@ def test_checklist_step_out_of_order_is_refused_on_screen(
     window.set_acting_user(doctor)
     session_id = _open_maria_session(window, demo_services, doctor)
     panel = window.session_page.checklist
-    panel._run(  # noqa: SLF001 - a stale screen sending a later step
+    panel._run(
         lambda user, sid: demo_services.sessions.confirm_check(user, sid, ChecklistStep.JEWELLERY)
     )
     assert "step 1" in panel.error_label.text().lower()
@@ -199,8 +216,13 @@ def test_expired_pack_is_refused_on_screen(
     ],
 )
 def test_needle_refusals_on_screen(
-    qtbot: QtBot, make_window: WindowFactory, demo_services: Services,
-    code: str, side: str, depth: float, message: str,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    demo_services: Services,
+    code: str,
+    side: str,
+    depth: float,
+    message: str,
 ) -> None:
     window = make_window()
     doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
@@ -236,7 +258,7 @@ def test_removal_count_mismatch_and_closing_with_a_needle_in_are_refused(
     assert "3 needles are still in" in page.removal.error_label.text()
     assert len(demo_services.sessions.view(session_id).open_needles) == 3
     clock.advance(minutes=30)
-    page.rest._run(lambda u, s: demo_services.sessions.end_rest(u, s, "leaving"))  # noqa: SLF001
+    page.rest._run(lambda u, s: demo_services.sessions.end_rest(u, s, "leaving"))
     assert "still in" in page.rest.error_label.text()
     window.set_acting_user(doctor)
     page.outcome.pain_before.setValue(5)

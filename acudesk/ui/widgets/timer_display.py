@@ -121,7 +121,10 @@ class TimerDisplay(QFrame):
         seen_session, sounded = self._rung_for
         if seen_session != session_id:
             sounded = 0
-        if state.alarm_count_due > sounded and state.phase in (TimerPhase.ALARM, TimerPhase.OVERDUE):
+        if state.alarm_count_due > sounded and state.phase in (
+            TimerPhase.ALARM,
+            TimerPhase.OVERDUE,
+        ):
             self._bell.ring()
             self.alarms_rung += 1
         self._rung_for = (session_id, max(sounded, state.alarm_count_due))

@@ -134,7 +134,9 @@ def test_birth_date_after_the_session_is_refused() -> None:
     assert caught.value.field == "date_of_birth"
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(0, 120 * 366))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(0, 120 * 366)
+)
 def test_age_grows_by_one_per_birthday(dob: date, days: int) -> None:
     on = dob + timedelta(days=days)
     age = age_on(dob, on)

@@ -46,7 +46,7 @@ def test_a_whole_session_from_screening_to_signature(clinic: Clinic, clock: Fake
     state = s.view(view.id).timer(clock.now())
     assert state.phase is TimerPhase.ALARM and state.alarm_count_due == 1
     view = s.acknowledge_alarm(clinic.nurse, view.id)
-    first, *rest = view.open_needles
+    first = view.open_needles[0]
     view = s.remove_needle(clinic.nurse, view.id, first.id, Condition.INTACT, bleeding=True)
     assert len(view.open_needles) == 2
     view = s.remove_all(clinic.nurse, view.id, "2")
@@ -96,12 +96,17 @@ def test_every_checklist_confirmation_stores_who_and_when(clinic: Clinic, clock:
         ({"date_of_birth": date(2010, 1, 1)}, "minimum age"),
     ],
 )
-def test_contraindication_refuses_to_start(clinic: Clinic, change: dict[str, object], rule: str) -> None:
+def test_contraindication_refuses_to_start(
+    clinic: Clinic, change: dict[str, object], rule: str
+) -> None:
     services = clinic.services
     services.courses.plan_course(clinic.doctor, clinic.patient, 10)
     detail = services.patients.get(clinic.patient)
     services.patients.update(
-        clinic.nurse, clinic.patient, replace(MARIA, **change), detail.version_id  # type: ignore[arg-type]
+        clinic.nurse,
+        clinic.patient,
+        replace(MARIA, **change),
+        detail.version_id,  # type: ignore[arg-type]
     )
     with pytest.raises(RuleViolation, match=rule) as error:
         services.sessions.start_session(clinic.doctor, clinic.patient)
@@ -111,9 +116,7 @@ def test_contraindication_refuses_to_start(clinic: Clinic, change: dict[str, obj
 
 def test_cautions_need_a_reason_to_go_ahead(clinic: Clinic) -> None:
     services = clinic.services
-    data = replace(
-        MARIA, medications="Warfarin 5 mg", electrical_days=frozenset(range(1, 8))
-    )
+    data = replace(MARIA, medications="Warfarin 5 mg", electrical_days=frozenset(range(1, 8)))
     services.patients.update(clinic.nurse, clinic.patient, data, 1)
     reasons = {Caution.MEDICATIONS: "INR checked last week, within range"}
     with pytest.raises(RuleViolation, match="Electrical physiotherapy"):
@@ -182,16 +185,22 @@ def test_depth_must_be_less_than_the_needle_length(clinic: Clinic) -> None:
     short = replace(SPEC, length_mm=13.0)
     for step in ChecklistStep:
         if step is ChecklistStep.NEEDLES:
-            view = s.register_pack(clinic.nurse, view.id, PackInput("S", date(2028, 1, 1), True), short)
+            view = s.register_pack(
+                clinic.nurse, view.id, PackInput("S", date(2028, 1, 1), True), short
+            )
         view = s.confirm_check(
-            clinic.nurse, view.id, step,
-            position=None if step is not ChecklistStep.POSITION else __import__(
-                "acudesk.domain.checklist", fromlist=["Position"]).Position.SUPINE,
+            clinic.nurse,
+            view.id,
+            step,
+            position=None
+            if step is not ChecklistStep.POSITION
+            else __import__("acudesk.domain.checklist", fromlist=["Position"]).Position.SUPINE,
             agent="Alcohol 70%" if step is ChecklistStep.SKIN_DISINFECTED else None,
         )
     with pytest.raises(RuleViolation, match="length"):
-        s.insert_needle(clinic.doctor, view.id, "GB20", Side.LEFT, 13.0, view.packs[0].id,
-                        deep_confirmed=True)
+        s.insert_needle(
+            clinic.doctor, view.id, "GB20", Side.LEFT, 13.0, view.packs[0].id, deep_confirmed=True
+        )
 
 
 def test_point_in_a_skin_lesion_region_is_refused(clinic: Clinic) -> None:
@@ -201,7 +210,9 @@ def test_point_in_a_skin_lesion_region_is_refused(clinic: Clinic) -> None:
     )
     view = prepare(clinic, start(clinic))
     with pytest.raises(RuleViolation, match="skin"):
-        services.sessions.insert_needle(clinic.doctor, view.id, "GB20", Side.LEFT, 5.0, view.packs[0].id)
+        services.sessions.insert_needle(
+            clinic.doctor, view.id, "GB20", Side.LEFT, 5.0, view.packs[0].id
+        )
 
 
 def test_deep_needle_is_logged_once_confirmed(clinic: Clinic) -> None:
@@ -222,7 +233,7 @@ def test_a_needle_cannot_be_removed_twice(clinic: Clinic) -> None:
     s.remove_needle(clinic.nurse, view.id, needle.id)
     with pytest.raises(RuleViolation, match="already removed"):
         s.remove_needle(clinic.nurse, view.id, needle.id)
-    with s._db.reading() as db:  # noqa: SLF001
+    with s._db.reading() as db:
         assert db.scalar(select(func.count()).select_from(m.NeedleRemoval)) == 1
 
 
@@ -265,7 +276,10 @@ def test_broken_needle_needs_an_incident_before_closing(clinic: Clinic, clock: F
         s.document_incident(clinic.nurse, view.id, view.incidents[0].id, "Tip broke", " ")
     assert error.value.field == "action_taken"
     view = s.document_incident(
-        clinic.nurse, view.id, view.incidents[0].id, "Tip broke at GB20 left",
+        clinic.nurse,
+        view.id,
+        view.incidents[0].id,
+        "Tip broke at GB20 left",
         "Fragment removed with forceps; doctor informed",
     )
     view = s.end_rest(clinic.nurse, view.id)

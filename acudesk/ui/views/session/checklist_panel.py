@@ -111,7 +111,9 @@ class ChecklistPanel(StepPanel):
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setFixedHeight(len(ORDER) * 30 + self.table.horizontalHeader().sizeHint().height() + 4)
+        self.table.setFixedHeight(
+            len(ORDER) * 30 + self.table.horizontalHeader().sizeHint().height() + 4
+        )
         self.layout_.addWidget(self.table)
 
         self.current_label = QLabel()
@@ -150,18 +152,19 @@ class ChecklistPanel(StepPanel):
     def show_view(self, view: SessionView) -> None:
         super().show_view(view)
         done = {c.step: c for c in view.checks}
-        for row, step in enumerate(ORDER):
-            self.table.setItem(row, 0, QTableWidgetItem(f"{step.number}. {step.label}"))
-            check = done.get(step.value)
+        upcoming = next_step(view.done_steps)
+        for row, item in enumerate(ORDER):
+            self.table.setItem(row, 0, QTableWidgetItem(f"{item.number}. {item.label}"))
+            check = done.get(item.value)
             if check is not None:
                 local = check.confirmed_at.astimezone()
                 text = f"✔ {check.confirmed_by}, {local:%H:%M}"
                 if check.detail:
                     text += f" - {check.detail}"
             else:
-                text = "← next" if step is next_step(view.done_steps) else ""
+                text = "← next" if item is upcoming else ""
             self.table.setItem(row, 1, QTableWidgetItem(text))
-        step = next_step(view.done_steps)
+        step = upcoming
         self.confirm_button.setEnabled(step is not None)
         if step is None:
             self.current_label.setText("All eight steps are confirmed.")

@@ -112,8 +112,9 @@ class OutcomePanel(StepPanel):
             self.notes.setPlainText(view.notes)
             self.events.setRowCount(0)
             for e in view.adverse_events:
-                self._append_event(AdverseEventInput(e.kind, e.severity, e.description,
-                                                     e.action_taken))
+                self._append_event(
+                    AdverseEventInput(e.kind, e.severity, e.description, e.action_taken)
+                )
         if view.outcome_recorded_at is not None:
             self.saved_label.setText(
                 f"Outcome saved at {view.outcome_recorded_at.astimezone():%H:%M}. "
@@ -138,8 +139,10 @@ class OutcomePanel(StepPanel):
         values = (KIND_LABELS[event.kind], event.severity, event.description, event.action_taken)
         for column, text in enumerate(values):
             item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, (event.kind, event.severity)[column]
-                         if column < 2 else text)
+            item.setData(
+                Qt.ItemDataRole.UserRole,
+                (event.kind, event.severity)[column] if column < 2 else text,
+            )
             self.events.setItem(row, column, item)
 
     def _events(self) -> list[AdverseEventInput]:
@@ -161,7 +164,11 @@ class OutcomePanel(StepPanel):
         notes, events = self.notes.toPlainText(), self._events()
         return self._run(
             lambda user, sid: self._services.sessions.record_outcome(
-                user, sid, pain_before=before, pain_after=after, notes=notes,
+                user,
+                sid,
+                pain_before=before,
+                pain_after=after,
+                notes=notes,
                 adverse_events=events,
             )
         )

@@ -32,11 +32,14 @@ def record_html(view: SessionView) -> str:
         f"{_t(c.confirmed_at)}{' - ' + escape(c.detail) if c.detail else ''}</li>"
         for c in view.checks
     )
-    events = "".join(
-        f"<li>{escape(e.kind.replace('_', ' '))} ({e.severity}): {escape(e.description)}; "
-        f"action: {escape(e.action_taken)}</li>"
-        for e in view.adverse_events
-    ) or "<li>none recorded</li>"
+    events = (
+        "".join(
+            f"<li>{escape(e.kind.replace('_', ' '))} ({e.severity}): {escape(e.description)}; "
+            f"action: {escape(e.action_taken)}</li>"
+            for e in view.adverse_events
+        )
+        or "<li>none recorded</li>"
+    )
     incidents = "".join(
         f"<li>{escape(i.needle)} {escape(i.condition)}: {escape(i.what_happened)}; "
         f"done: {escape(i.action_taken)}</li>"
@@ -46,7 +49,9 @@ def record_html(view: SessionView) -> str:
     if view.retention_started_at and view.needles_out_at:
         minutes = (view.needles_out_at - view.retention_started_at).total_seconds() / 60
         actual = f"{minutes:.0f} min"
-    rest = "full rest" if not view.rest_end_reason else f"ended early: {escape(view.rest_end_reason)}"
+    rest = (
+        "full rest" if not view.rest_end_reason else f"ended early: {escape(view.rest_end_reason)}"
+    )
     cautions = "".join(f"<li>{escape(c)}</li>" for c in view.cautions) or "<li>none</li>"
     return (
         f"<h3>{escape(view.patient_name)}, born {view.patient_dob:%d.%m.%Y}</h3>"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -110,8 +109,13 @@ class RemovalPanel(StepPanel):
         self.summary.setStyleSheet(
             "font-size: 16pt; font-weight: 700; color: %s;" % ("#b00020" if still_in else "#1b6e3a")
         )
-        for widget in (self.remove_button, self.remove_all_button, self.count_edit,
-                       self.condition_combo, self.bleeding_check):
+        for widget in (
+            self.remove_button,
+            self.remove_all_button,
+            self.count_edit,
+            self.condition_combo,
+            self.bleeding_check,
+        ):
             widget.setEnabled(still_in > 0)
         first_open = next((i for i, n in enumerate(view.needles) if n.is_open), None)
         if first_open is not None and not self._selected_is_open():
@@ -119,9 +123,7 @@ class RemovalPanel(StepPanel):
         pending = next((i for i in view.incidents if not i.documented), None)
         self.incident_form.setVisible(pending is not None)
         if pending is not None:
-            self.incident_form.needle_label.setText(
-                f"Needle {pending.needle}: {pending.condition}"
-            )
+            self.incident_form.needle_label.setText(f"Needle {pending.needle}: {pending.condition}")
         self.hint.setText(
             "Remove the needles as the timer ends. The rest period starts when the last one is out."
             if still_in
@@ -149,9 +151,7 @@ class RemovalPanel(StepPanel):
             self.bleeding_check.setChecked(False)
 
     def remove_needle_by_id(self, insertion_id: int) -> None:
-        self._run(
-            lambda user, sid: self._services.sessions.remove_needle(user, sid, insertion_id)
-        )
+        self._run(lambda user, sid: self._services.sessions.remove_needle(user, sid, insertion_id))
 
     def remove_all(self) -> None:
         typed = self.count_edit.text()
@@ -180,5 +180,3 @@ class RemovalPanel(StepPanel):
             "what_happened": self.incident_form.what_edit,
             "action_taken": self.incident_form.action_edit,
         }
-
-

@@ -37,7 +37,7 @@ STEP_NAMES = (
     (Stage.RETENTION, "Timer"),
     (Stage.REMOVAL, "Removal"),
     (Stage.REST, "Rest"),
-    (Stage.OUTCOME, "Outcome and signature"),
+    (Stage.OUTCOME, "Outcome, sign-off"),
     (Stage.SIGNED, "Signed"),
 )
 
@@ -65,7 +65,9 @@ class SessionPage(QWidget):
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.steps.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self.steps.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
+        self.steps.setStyleSheet(
+            "QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }"
+        )
 
         self.checklist = ChecklistPanel(services, acting_user)
         self.needling = NeedlingPanel(services, acting_user)
