@@ -24,9 +24,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+LINT_PATHS := acudesk tests main.py $(wildcard bench)
+
 lint: $(STAMP)
-	$(BIN)/ruff check acudesk tests bench main.py
-	$(BIN)/ruff format --check acudesk tests bench main.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy --strict acudesk
 	$(BIN)/lint-imports
 
