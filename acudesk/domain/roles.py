@@ -39,7 +39,10 @@ class Action(StrEnum):
     RUN_REST = "run the rest period"
     RECORD_OUTCOME = "record the outcome"
     SIGN_SESSION = "sign the session"
+    ADD_ADDENDUM = "add an addendum to a signed session"
     MANAGE_USERS = "manage users"
+    MANAGE_CREDENTIALS = "record practitioners' credentials"
+    VIEW_AUDIT = "view the audit trail"
     CHANGE_SETTINGS = "change clinic settings"
 
 
@@ -62,7 +65,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_REST: frozenset({_A, _N}),
     Action.RECORD_OUTCOME: frozenset({_A}),
     Action.SIGN_SESSION: frozenset({_A}),
+    Action.ADD_ADDENDUM: frozenset({_A}),
     Action.MANAGE_USERS: frozenset({_ADM}),
+    Action.MANAGE_CREDENTIALS: frozenset({_ADM}),
+    Action.VIEW_AUDIT: frozenset({_ADM}),
     Action.CHANGE_SETTINGS: frozenset({_ADM}),
 }
 

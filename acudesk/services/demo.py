@@ -8,11 +8,13 @@ from datetime import date, timedelta
 from acudesk.db.database import Database
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.roles import Role
 from acudesk.domain.screening import Caution
 from acudesk.services.container import Services
+from acudesk.services.dto import UserRow
 
 
 @dataclass(frozen=True)
@@ -115,14 +117,21 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
     """
     if services.users.count() > 0:
         return
-    created = [
-        services.users.create_user(u.username, u.full_name, u.roles, pin=u.pin, password=u.password)
-        for u in DEMO_USERS
+    admin, *others = DEMO_USERS
+    first = services.users.create_user(
+        admin.username, admin.full_name, admin.roles, pin=admin.pin, password=admin.password
+    )
+    created = [first] + [
+        services.users.create_user(
+            u.username, u.full_name, u.roles, pin=u.pin, password=u.password, created_by=first.id
+        )
+        for u in others
     ]
     doctor = next(u for u in created if Role.ACUPUNCTURIST in u.roles)
     nurse = next(u for u in created if Role.NURSE in u.roles)
     now = services.clock.now()
     today = local_date(now)
+    _credentials(services, first.id, [u for u in created if Role.ACUPUNCTURIST in u.roles], today)
     ids = {
         data.full_name: services.patients.register(nurse.id, data).id
         for data in demo_patients(today)
@@ -152,6 +161,37 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
         _give_session(then, doctor.id, nurse.id, maria, CERVICAL_POINTS, {}, hour=11)
         past.advance(minutes=60 * 24 * 2)
     services.courses.plan_course(doctor.id, ids["Tatiana Kuznetsova"], 10)
+
+
+def _credentials(services: Services, admin: int, doctors: list[UserRow], today: date) -> None:
+    """Dr Ivanova's certificate runs for years; Dr Petrov's expires within the month."""
+    for doctor, years, expires in (
+        (doctors[0], 3, today.replace(year=today.year + 3)),
+        (doctors[1], 5, today + timedelta(days=20)),
+    ):
+        issued = today.replace(year=today.year - years, day=min(today.day, 28))
+        services.users.add_credential(
+            admin,
+            doctor.id,
+            CredentialInput(
+                CredentialKind.DIPLOMA,
+                f"MD-{doctor.id:04d}-{issued.year - 12}",
+                "Pirogov Russian National Research Medical University",
+                issued.replace(year=issued.year - 12),
+            ),
+        )
+        services.users.add_credential(
+            admin,
+            doctor.id,
+            CredentialInput(
+                CredentialKind.CERTIFICATE,
+                f"ACU-{issued.year}-{doctor.id:03d}",
+                "Russian Medical Academy of Continuous Professional Education",
+                issued,
+                expires,
+                "Department of reflexology, Moscow",
+            ),
+        )
 
 
 CERVICAL_POINTS = (

@@ -25,6 +25,14 @@ from acudesk.services.dto import (
 
 
 @dataclass(frozen=True)
+class AddendumRow:
+    text: str
+    written_by: str
+    written_at: datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class SessionView:
     id: int
     patient_id: int
@@ -60,6 +68,7 @@ class SessionView:
     signed_by: str | None
     content_hash: str | None
     version_id: int
+    addenda: tuple[AddendumRow, ...] = ()
 
     @property
     def place(self) -> str:
@@ -145,9 +154,13 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
             f"{k.replace('_', ' ').capitalize()}: {v}"
             for k, v in json.loads(screening.caution_reasons).items()
         )
+    addenda = s.scalars(
+        select(m.Addendum).where(m.Addendum.session_id == t.id).order_by(m.Addendum.id)
+    ).all()
     names = _names(
         s,
         {t.practitioner_id, t.signed_by}
+        | {a.written_by for a in addenda}
         | {c.confirmed_by for c in checks}
         | {i.inserted_by for i, _ in needles}
         | {r.removed_by for _, r in needles if r is not None},
@@ -230,4 +243,8 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
         signed_by=names.get(t.signed_by) if t.signed_by else None,
         content_hash=t.content_hash,
         version_id=t.version_id,
+        addenda=tuple(
+            AddendumRow(a.text, names.get(a.written_by, ""), a.written_at, a.content_hash or "")
+            for a in addenda
+        ),
     )

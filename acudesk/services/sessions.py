@@ -22,6 +22,7 @@ from acudesk.db.database import Database
 from acudesk.domain.checklist import ChecklistStep, Position, validate_confirmation
 from acudesk.domain.clinic_options import ClinicOptions
 from acudesk.domain.clock import local_date
+from acudesk.domain.credentials import require_certificate
 from acudesk.domain.errors import NotFound, RuleViolation
 from acudesk.domain.needles import (
     Condition,
@@ -51,6 +52,7 @@ from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
 from acudesk.services.screening import findings_text, profile_of, reasons_text
 from acudesk.services.session_view import SessionView, load_view
+from acudesk.services.users import certificate_of
 
 ADVERSE_KINDS = ("bleeding", "pain", "dizziness", "nausea", "broken_needle", "other")
 SEVERITIES = ("mild", "moderate", "severe")
@@ -122,7 +124,8 @@ class SessionService(ServiceBase):
         now = self._db.clock.now()
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.SCREEN)
-            self._actor(s, user_id, Action.START_SESSION)
+            doctor = self._actor(s, user_id, Action.START_SESSION)
+            require_certificate(certificate_of(s, user_id, local_date(now)), doctor.full_name)
             patient = s.get(m.Patient, patient_id)
             if patient is None:
                 raise NotFound(f"Patient {patient_id} does not exist.")
@@ -543,6 +546,43 @@ class SessionService(ServiceBase):
             w.t.signed_by = user_id
             w.t.content_hash = content_hash(w.view)
             self._audit_session(w, "sign", after={"content_hash": w.t.content_hash})
+        return self.view(session_id)
+
+    def add_addendum(self, user_id: int, session_id: int, text: str) -> SessionView:
+        """A correction to a signed session: signed in turn; the original stays as it was."""
+        if not text.strip():
+            raise RuleViolation("addendum_text", "Addendum: write the correction.", field="text")
+        now = self._db.clock.now()
+        with self._db.unit_of_work() as s:
+            self._actor(s, user_id, Action.ADD_ADDENDUM)
+            t = _session(s, session_id, lock=True)
+            if t.signed_at is None:
+                raise RuleViolation(
+                    "not_signed",
+                    "This session is not signed yet: change the record itself, not an addendum.",
+                )
+            body = text.strip()
+            addendum = m.Addendum(
+                session_id=session_id,
+                text=body,
+                written_by=user_id,
+                written_at=now,
+                signed_at=now,
+                content_hash=hashlib.sha256(
+                    json.dumps([session_id, t.content_hash, body, now.isoformat()]).encode()
+                ).hexdigest(),
+            )
+            s.add(addendum)
+            s.flush()
+            self._audit(
+                s,
+                user_id,
+                "add addendum",
+                "addendum",
+                addendum.id,
+                patient_id=t.course.patient_id,
+                after={"session": session_id, "text": body},
+            )
         return self.view(session_id)
 
     # -- plumbing -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from acudesk.db.base import Base
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import (
-    backup_before_migration,
+    alembic_config,
     current_revision,
     head_revision,
     upgrade,
@@ -172,16 +173,18 @@ def test_new_sqlite_file_is_private_and_uses_safe_pragmas(tmp_path: Path) -> Non
 def test_an_existing_file_is_copied_aside_before_migrating(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    command.upgrade(alembic_config(engine), "0001")  # a clinic still on the first schema
     with engine.begin() as c:
         c.exec_driver_sql(
             "INSERT INTO clinic_settings VALUES ('currency', 'RUB', NULL, '2026-01-01')"
         )
-    backup = backup_before_migration(engine, current_revision(engine))
+    backup = upgrade(engine)
+    assert current_revision(engine) == head_revision(engine)
     engine.dispose()
     assert backup is not None and backup.name.startswith("clinic.sqlite3.before-0001-")
     assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
     copy = make_engine(f"sqlite:///{backup}")
+    assert current_revision(copy) == "0001"
     with copy.connect() as c:
         assert c.exec_driver_sql("SELECT value FROM clinic_settings").scalar() == "RUB"
     copy.dispose()

@@ -45,12 +45,17 @@ def test_sqlite_driver_really_opens_a_transaction(db: Database) -> None:
 
 
 def test_failed_service_action_stores_no_audit_event(services: Services) -> None:
-    services.users.create_user(
-        "doc", "Dr Doc", [Role.ACUPUNCTURIST], pin="1234", password="secret-pw"
+    admin = services.users.create_user(
+        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1234", password="secret-pw"
     )
     with pytest.raises(Exception, match="already in use"):
         services.users.create_user(
-            "doc", "Dr Other", [Role.NURSE], pin="1234", password="secret-pw"
+            "admin",
+            "Dr Other",
+            [Role.NURSE],
+            pin="1234",
+            password="secret-pw",
+            created_by=admin.id,
         )
     with services.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(m.AuditEvent)) == 1

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.needles import Material, NeedleSpec, PackInput
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.roles import Role
@@ -33,19 +34,39 @@ MARIA = PatientInput(
 
 SPEC = NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0)
 
+CERTIFICATE = CredentialInput(
+    CredentialKind.CERTIFICATE,
+    "ACU-2024-118",
+    "Russian Medical Academy of Continuous Professional Education",
+    date(2024, 3, 1),
+    date(2029, 3, 1),
+    "Moscow",
+)
+
 
 @pytest.fixture
 def clinic(services: Services) -> Clinic:
     users = services.users
-    doctor = users.create_user(
-        "doc", "Dr Elena Ivanova", [Role.ACUPUNCTURIST], pin="1111", password="password-1"
-    )
-    nurse = users.create_user(
-        "nurse", "Olga Smirnova", [Role.NURSE], pin="3333", password="pw-12345"
-    )
     admin = users.create_user(
         "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="pw-12345"
     )
+    doctor = users.create_user(
+        "doc",
+        "Dr Elena Ivanova",
+        [Role.ACUPUNCTURIST],
+        pin="1111",
+        password="password-1",
+        created_by=admin.id,
+    )
+    nurse = users.create_user(
+        "nurse",
+        "Olga Smirnova",
+        [Role.NURSE],
+        pin="3333",
+        password="pw-12345",
+        created_by=admin.id,
+    )
+    users.add_credential(admin.id, doctor.id, CERTIFICATE)
     patient = services.patients.register(nurse.id, MARIA)
     return Clinic(services, doctor.id, nurse.id, admin.id, patient.id)
 

@@ -25,9 +25,21 @@ MARIA = PatientInput(
 
 
 @pytest.fixture
-def nurse(services: Services) -> UserRow:
+def admin(services: Services) -> UserRow:
     return services.users.create_user(
-        "nurse", "Olga Smirnova", [Role.NURSE], pin="3333", password="password-1"
+        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="password-1"
+    )
+
+
+@pytest.fixture
+def nurse(services: Services, admin: UserRow) -> UserRow:
+    return services.users.create_user(
+        "nurse",
+        "Olga Smirnova",
+        [Role.NURSE],
+        pin="3333",
+        password="password-1",
+        created_by=admin.id,
     )
 
 
@@ -74,9 +86,6 @@ def test_edit_from_a_stale_screen_is_refused(services: Services, nurse: UserRow)
     assert services.patients.get(created.id).data.contact == "1"
 
 
-def test_administrator_may_not_register_patients(services: Services) -> None:
-    admin = services.users.create_user(
-        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="password-1"
-    )
+def test_administrator_may_not_register_patients(services: Services, admin: UserRow) -> None:
     with pytest.raises(PermissionDenied, match="register patient"):
         services.patients.register(admin.id, MARIA)

@@ -1,0 +1,106 @@
+"""Log-in by name and password, quick switch by PIN, and waits after repeated failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from acudesk.db import models as m
+from acudesk.domain.auth import lockout_seconds
+from acudesk.domain.errors import PermissionDenied
+from acudesk.domain.roles import Role
+from acudesk.services.base import ServiceBase
+from acudesk.services.dto import UserRow
+from acudesk.services.users import HASHER, UserService, user_row
+
+WRONG = "The log-in name or the password is not correct."
+
+
+class AuthService(ServiceBase):
+    def needs_first_administrator(self) -> bool:
+        with self._db.reading() as s:
+            return not s.scalar(select(func.count()).select_from(m.User))
+
+    def create_first_administrator(
+        self, username: str, full_name: str, *, pin: str, password: str
+    ) -> UserRow:
+        return UserService(self._db).create_user(
+            username, full_name, [Role.ADMINISTRATOR], pin=pin, password=password
+        )
+
+    def log_in(self, username: str, password: str) -> UserRow:
+        return self._check(username.strip().lower(), None, password, "password")
+
+    def switch_user(self, user_id: int, pin: str) -> UserRow:
+        return self._check(None, user_id, pin, "PIN")
+
+    def record_lock(self, user_id: int | None) -> None:
+        with self._db.unit_of_work() as s:
+            self._audit(s, user_id, "lock", "workstation", None)
+
+    def _check(self, username: str | None, user_id: int | None, secret: str, what: str) -> UserRow:
+        now = self._db.clock.now()
+        # The failure is committed even though the caller gets an error: a refused attempt
+        # must count, so the work happens in its own unit and the error is raised after.
+        refusal: str | None = None
+        with self._db.unit_of_work() as s:
+            user = _find(s, username, user_id)
+            if user is None or not user.active:
+                self._audit(
+                    s,
+                    user.id if user else None,
+                    "failed log-in",
+                    "user",
+                    user.id if user else None,
+                    after={"username": username or "", "by": what},
+                )
+                refusal = WRONG if what == "password" else "That account cannot log in."
+            elif user.locked_until is not None and user.locked_until > now:
+                wait = int((user.locked_until - now).total_seconds()) + 1
+                refusal = (
+                    f"Too many wrong attempts: {user.full_name} can try again in {_duration(wait)}."
+                )
+            else:
+                stored = user.password_hash if what == "password" else user.pin_hash
+                if _verify(stored, secret):
+                    user.failed_attempts = 0
+                    user.locked_until = None
+                    self._audit(s, user.id, "log-in", "user", user.id, after={"by": what})
+                    return user_row(user)
+                user.failed_attempts += 1
+                wait = lockout_seconds(user.failed_attempts)
+                user.locked_until = now + timedelta(seconds=wait) if wait else None
+                self._audit(
+                    s,
+                    user.id,
+                    "failed log-in",
+                    "user",
+                    user.id,
+                    after={"by": what, "failures": user.failed_attempts},
+                )
+                refusal = (WRONG if what == "password" else f"The {what} is not correct.") + (
+                    f" The account now waits {_duration(wait)} before the next try." if wait else ""
+                )
+        raise PermissionDenied(refusal)
+
+
+def _find(s: Session, username: str | None, user_id: int | None) -> m.User | None:
+    if user_id is not None:
+        return s.get(m.User, user_id)
+    return s.scalar(select(m.User).where(m.User.username == username))
+
+
+def _verify(stored: str | None, secret: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return HASHER.verify(stored, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
