@@ -8,6 +8,7 @@ from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
 from acudesk.services.audit import AuditService
+from acudesk.services.auth import AuthService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService
 from acudesk.services.patients import PatientService
@@ -22,6 +23,7 @@ class Services:
     users: UserService
     patients: PatientService
     audit: AuditService
+    auth: AuthService
     clinic: ClinicService
     courses: CourseService
     sessions: SessionService
@@ -35,6 +37,7 @@ class Services:
             users=UserService(db),
             patients=PatientService(db),
             audit=AuditService(db),
+            auth=AuthService(db),
             clinic=ClinicService(db),
             courses=CourseService(db),
             sessions=SessionService(db, catalog),

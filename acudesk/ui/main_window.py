@@ -1,11 +1,11 @@
-"""The AcuDesk main window: patients on the left, the patient or the session on the right."""
+"""The AcuDesk main window: who is signed in, the patients, the patient and the session."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
+    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -15,12 +15,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
+from acudesk.services.dto import UserRow
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.views.gate import Gate
 from acudesk.ui.views.patient_list import PatientListView
 from acudesk.ui.views.patient_page import PatientPage
 from acudesk.ui.views.session.session_page import SessionPage
 from acudesk.ui.widgets.timer_display import AlarmBell, SoundAlarm
+
+IDLE_CHECK_MS = 5000
+_INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
 
 
 class MainWindow(QMainWindow):
@@ -29,18 +40,22 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._services = services
+        self.current_user: UserRow | None = None
+        self.patient_dialog: PatientDialog | None = None
         self.setWindowTitle("AcuDesk - demo clinic" if demo else "AcuDesk")
         self.resize(1340, 720)
         self.setMinimumSize(1024, 640)
 
-        toolbar = QToolBar("Acting user")
-        toolbar.setMovable(False)
-        toolbar.addWidget(QLabel("  Acting as: "))
-        self.user_combo = QComboBox()
-        self.user_combo.setObjectName("actingUser")
-        self.user_combo.setMinimumWidth(300)
-        toolbar.addWidget(self.user_combo)
-        self.addToolBar(toolbar)
+        self.toolbar = QToolBar("Signed in")
+        self.toolbar.setMovable(False)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("signedInUser")
+        self.toolbar.addWidget(self.user_label)
+        self.toolbar.addSeparator()
+        self.switch_action = self.toolbar.addAction("Switch user (Ctrl+U)", self.switch_user)
+        self.lock_action = self.toolbar.addAction("Lock (Ctrl+Shift+L)", self.lock)
+        self.logout_action = self.toolbar.addAction("Log out", self.log_out)
+        self.addToolBar(self.toolbar)
 
         self.patient_list = PatientListView(services)
         self.pages = QStackedWidget()
@@ -60,48 +75,128 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([390, 950])
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("warning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.hide()
+        self.workspace = QWidget()
+        layout = QVBoxLayout(self.workspace)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.warning_label)
         layout.addWidget(self.splitter)
-        self.setCentralWidget(central)
+
+        self.gate = Gate(services)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.gate)
+        self.screens.addWidget(self.workspace)
+        self.setCentralWidget(self.screens)
 
         self.database_label = QLabel(services.database_label)
         self.database_label.setObjectName("databaseLabel")
         self.statusBar().addPermanentWidget(self.database_label)
 
-        QShortcut(QKeySequence.StandardKey.Find, self, self._search_patients)
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
+        for keys, slot in (
+            (QKeySequence.StandardKey.Find, self._search_patients),
+            (QKeySequence.StandardKey.New, self.new_patient),
+            (QKeySequence("Ctrl+U"), self.switch_user),
+            (QKeySequence("Ctrl+Shift+L"), self.lock),
+        ):
+            QShortcut(keys, self, slot)
         self.patient_list.patient_chosen.connect(self.open_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_page.session_opened.connect(self.open_session)
         self.patient_page.patient_changed.connect(self._on_patient_changed)
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
-        self._load_users()
-        # Buttons follow who is acting; the services check every action regardless.
-        self.user_combo.currentIndexChanged.connect(self._on_acting_user_changed)
-        self._resume_open_session()
+        for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
+            gate_page.signed_in.connect(self._on_signed_in)
 
-    # -- acting user ------------------------------------------------------------------
+        self._last_input = services.clock.monotonic()
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(IDLE_CHECK_MS)
+        self.idle_timer.timeout.connect(self.check_idle)
+        self.idle_timer.start()
+        self.lock_screen_timer = QTimer(self)
+        self.lock_screen_timer.setInterval(250)
+        self.lock_screen_timer.timeout.connect(self._tick_lock_screen)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+        self._resume_open_session()
+        self._show_gate()
+
+    # -- who is at the keyboard ---------------------------------------------------------
 
     def acting_user_id(self) -> int | None:
-        value = self.user_combo.currentData()
-        return int(value) if value is not None else None
+        return self.current_user.id if self.current_user else None
 
     def set_acting_user(self, user_id: int) -> None:
-        self.user_combo.setCurrentIndex(self.user_combo.findData(user_id))
+        """Make an authenticated user the one acting; the gate pages call this after log-in."""
+        self._on_signed_in(self._services.users.get(user_id))
 
-    def _on_acting_user_changed(self) -> None:
+    def _on_signed_in(self, user: UserRow) -> None:
+        self.current_user = user
+        self.user_label.setText(f"  Signed in: {user.label}  ")
+        self.toolbar.setVisible(True)
+        self.screens.setCurrentWidget(self.workspace)
+        self.lock_screen_timer.stop()
+        self._last_input = self._services.clock.monotonic()
+        self._show_warnings()
         if self.patient_page.patient_id is not None:
             self.patient_page.refresh()
+        self.patient_list.refresh()
 
-    def _load_users(self) -> None:
-        self.user_combo.clear()
-        for user in self._services.users.list_users():
-            self.user_combo.addItem(user.label, user.id)
-        if self.user_combo.count() == 0:
-            self.user_combo.addItem("No users yet", None)
+    def switch_user(self) -> None:
+        """Hand the keyboard to someone else: they choose their name and type their PIN."""
+        self._show_gate(preselect=None, page=self.gate.login)
+
+    def log_out(self) -> None:
+        self._show_gate(page=self.gate.login)
+
+    def lock(self) -> None:
+        if self.current_user is None and self.screens.currentWidget() is self.gate:
+            return
+        user = self.current_user
+        try:
+            self._services.auth.record_lock(user.id if user else None)
+        except AcuDeskError:
+            pass  # locking must never fail for want of an audit row
+        self._show_gate(preselect=user.id if user else None, page=self.gate.lock)
+        self.lock_screen_timer.start()
+        self._tick_lock_screen()
+
+    def check_idle(self) -> None:
+        if self.current_user is None:
+            return
+        idle = self._services.clock.monotonic() - self._last_input
+        if idle >= self._services.clinic.options().lock_minutes * 60:
+            self.lock()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT_EVENTS:
+            self._last_input = self._services.clock.monotonic()
+        return False
+
+    def _show_gate(self, preselect: int | None = None, page: QWidget | None = None) -> None:
+        self.current_user = None
+        self.toolbar.setVisible(False)
+        if self._services.auth.needs_first_administrator():
+            self.gate.setCurrentWidget(self.gate.first_admin)
+        else:
+            target = page or self.gate.login
+            self.gate.login.reload_users(preselect)
+            self.gate.lock.reload_users(preselect)
+            self.gate.setCurrentWidget(target)
+        self.screens.setCurrentWidget(self.gate)
+
+    def _tick_lock_screen(self) -> None:
+        self.gate.lock.show_timer(self.session_page.view, self._services.clock.now())
+
+    def _show_warnings(self) -> None:
+        warnings = self._services.users.certificate_warnings()
+        self.warning_label.setText("  ".join(warnings))
+        self.warning_label.setVisible(bool(warnings))
 
     # -- navigation -------------------------------------------------------------------
 
@@ -143,10 +238,13 @@ class MainWindow(QMainWindow):
         if open_sessions:
             latest = open_sessions[-1]
             self.open_session(latest.id)
-            self.statusBar().showMessage(
-                f"Resumed the session in progress for {latest.patient_name}.", 10000
-            )
+            self.statusBar().showMessage("Resumed the session in progress.", 10000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session_page.ticker.stop()
+        self.idle_timer.stop()
+        self.lock_screen_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         event.accept()

@@ -1,0 +1,227 @@
+"""Who is at the keyboard: first administrator, log-in, quick switch by PIN, and the lock screen.
+
+The lock screen keeps the running needle timer and its alarm in view, and shows no patient data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from acudesk.domain.errors import AcuDeskError
+from acudesk.services.container import Services
+from acudesk.services.dto import UserRow
+from acudesk.services.session_view import SessionView
+from acudesk.ui.widgets.timer_display import TimerDisplay
+
+
+class _SilentBell:
+    """The session screen rings the alarm; the lock screen only shows it."""
+
+    def ring(self) -> None:
+        pass
+
+
+def _card(title: str, subtitle: str) -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame()
+    card.setObjectName("panel")
+    card.setFixedWidth(520)
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(28, 24, 28, 24)
+    heading = QLabel(title)
+    heading.setObjectName("pageTitle")
+    layout.addWidget(heading)
+    note = QLabel(subtitle)
+    note.setObjectName("muted")
+    note.setWordWrap(True)
+    layout.addWidget(note)
+    return card, layout
+
+
+def _password_edit(placeholder: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("error")
+    label.setWordWrap(True)
+    return label
+
+
+class FirstAdministratorPage(QWidget):
+    """The first start on an empty database: there are no default accounts."""
+
+    signed_in = Signal(object)  # UserRow
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self._services = services
+        card, layout = _card(
+            "Welcome to AcuDesk",
+            "This database has no accounts yet. Create the clinic administrator's account; "
+            "the administrator then adds the acupuncturists and nurses.",
+        )
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("e.g. admin")
+        self.full_name = QLineEdit()
+        self.password = _password_edit("at least 8 characters")
+        self.password_again = _password_edit("the same again")
+        self.pin = _password_edit("4 to 8 digits, for quick switching")
+        form = QFormLayout()
+        form.addRow("Log-in name", self.username)
+        form.addRow("Full name", self.full_name)
+        form.addRow("Password", self.password)
+        form.addRow("Password again", self.password_again)
+        form.addRow("PIN", self.pin)
+        layout.addLayout(form)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        self.create_button = QPushButton("Create administrator")
+        self.create_button.setObjectName("primary")
+        layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignRight)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self.create_button.clicked.connect(self.create_administrator)
+        self.pin.returnPressed.connect(self.create_administrator)
+
+    def create_administrator(self) -> None:
+        if self.password.text() != self.password_again.text():
+            self.error.setText("Password again: the two passwords differ.")
+            self.password_again.setFocus()
+            return
+        try:
+            user = self._services.auth.create_first_administrator(
+                self.username.text(),
+                self.full_name.text(),
+                pin=self.pin.text(),
+                password=self.password.text(),
+            )
+        except AcuDeskError as error:
+            self.error.setText(str(error))
+            return
+        self.error.clear()
+        self.signed_in.emit(user)
+
+
+class LoginPage(QWidget):
+    """Log-in by name and password, or a quick switch by choosing a name and typing the PIN."""
+
+    signed_in = Signal(object)  # UserRow
+
+    def __init__(self, services: Services, *, locked: bool = False) -> None:
+        super().__init__()
+        self._services = services
+        self.locked = locked
+        title = "Screen locked" if locked else "Log in to AcuDesk"
+        subtitle = (
+            "The screen locked after a period without input. Patient data is hidden; "
+            "the needle timer keeps running. Unlock with your PIN."
+            if locked
+            else "Log in with your name and password, or choose your name and type your PIN."
+        )
+        card, layout = _card(title, subtitle)
+        self.timer_display = TimerDisplay(_SilentBell())
+        self.timer_display.setVisible(False)
+        self.user_combo = QComboBox()
+        self.pin_edit = _password_edit("PIN")
+        self.pin_edit.setObjectName("pinEdit")
+        pin_form = QFormLayout()
+        pin_form.addRow("Who", self.user_combo)
+        pin_form.addRow("PIN", self.pin_edit)
+        layout.addLayout(pin_form)
+        self.pin_button = QPushButton("Unlock with PIN" if locked else "Switch with PIN")
+        self.pin_button.setObjectName("primary")
+        layout.addWidget(self.pin_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("log-in name")
+        self.password = _password_edit("password")
+        self.password.setObjectName("passwordEdit")
+        pw_form = QFormLayout()
+        pw_form.addRow("Log-in name", self.username)
+        pw_form.addRow("Password", self.password)
+        layout.addLayout(pw_form)
+        self.login_button = QPushButton("Log in with password")
+        layout.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.timer_display)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self.pin_button.clicked.connect(self.use_pin)
+        self.pin_edit.returnPressed.connect(self.use_pin)
+        self.login_button.clicked.connect(self.use_password)
+        self.password.returnPressed.connect(self.use_password)
+
+    def reload_users(self, preselect: int | None = None) -> None:
+        self.user_combo.clear()
+        for user in self._services.users.list_users():
+            self.user_combo.addItem(user.label, user.id)
+        if preselect is not None:
+            self.user_combo.setCurrentIndex(max(0, self.user_combo.findData(preselect)))
+        self.pin_edit.clear()
+        self.password.clear()
+        self.error.clear()
+        self.pin_edit.setFocus()
+
+    def show_timer(self, view: SessionView | None, now: datetime) -> None:
+        """The lock screen shows where the needles stand, never whose they are."""
+        running = (
+            view is not None and view.retention_started_at is not None and (view.signed_at is None)
+        )
+        self.timer_display.setVisible(running)
+        if running and view is not None:
+            self.timer_display.show_state(view, now)
+
+    def use_pin(self) -> None:
+        user_id = self.user_combo.currentData()
+        if user_id is None:
+            self.error.setText("Who: choose your name.")
+            return
+        self._finish(lambda: self._services.auth.switch_user(int(user_id), self.pin_edit.text()))
+
+    def use_password(self) -> None:
+        self._finish(lambda: self._services.auth.log_in(self.username.text(), self.password.text()))
+
+    def _finish(self, attempt: Callable[[], UserRow]) -> None:
+        try:
+            user = attempt()
+        except AcuDeskError as error:
+            self.error.setText(str(error))
+            self.pin_edit.clear()
+            self.password.clear()
+            return
+        self.error.clear()
+        self.signed_in.emit(user)
+
+
+class Gate(QStackedWidget):
+    """The pages shown instead of the workspace while nobody is signed in."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.first_admin = FirstAdministratorPage(services)
+        self.login = LoginPage(services)
+        self.lock = LoginPage(services, locked=True)
+        for page in (self.first_admin, self.login, self.lock):
+            self.addWidget(page)
