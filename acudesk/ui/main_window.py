@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -158,10 +160,8 @@ class MainWindow(QMainWindow):
         if self.current_user is None and self.screens.currentWidget() is self.gate:
             return
         user = self.current_user
-        try:
+        with suppress(AcuDeskError):  # locking must never fail for want of an audit row
             self._services.auth.record_lock(user.id if user else None)
-        except AcuDeskError:
-            pass  # locking must never fail for want of an audit row
         self._show_gate(preselect=user.id if user else None, page=self.gate.lock)
         self.lock_screen_timer.start()
         self._tick_lock_screen()

@@ -125,7 +125,7 @@ def test_idle_window_locks_hides_patients_and_keeps_the_timer(
     assert "Session 1 of 10, 5 min" in lock.timer_display.place_label.text()
     clock.advance(minutes=1)
     window.session_page.tick()
-    window._tick_lock_screen()  # noqa: SLF001
+    window._tick_lock_screen()
     assert bell.rings == 1  # the alarm sounds on a locked screen
     assert lock.timer_display.state_label.text() == "REMOVE NEEDLES NOW"
     actions = [r.action for r in demo_services.audit.query(user_id(demo_services, "admin"))]
