@@ -69,6 +69,7 @@ class SessionView:
     content_hash: str | None
     version_id: int
     addenda: tuple[AddendumRow, ...] = ()
+    signer_credentials: tuple[str, ...] = ()
 
     @property
     def place(self) -> str:
@@ -247,4 +248,19 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
             AddendumRow(a.text, names.get(a.written_by, ""), a.written_at, a.content_hash or "")
             for a in addenda
         ),
+        signer_credentials=_credentials(s, t.signed_by) if t.signed_by else (),
+    )
+
+
+def _credentials(s: Session, user_id: int) -> tuple[str, ...]:
+    """The signer's diploma and certificate, as printed on the signed record."""
+    rows = s.scalars(
+        select(m.Credential).where(m.Credential.user_id == user_id).order_by(m.Credential.kind)
+    )
+    return tuple(
+        f"{'Medical diploma' if c.kind == 'diploma' else 'Acupuncture certificate'} "
+        f"No. {c.number}, {c.issuer}, {c.issued_on:%d.%m.%Y}"
+        + (f", valid until {c.expires_on:%d.%m.%Y}" if c.expires_on else "")
+        + (f"; training: {c.training_place}" if c.training_place else "")
+        for c in rows
     )

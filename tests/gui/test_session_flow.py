@@ -363,6 +363,18 @@ def test_signed_session_is_read_only_on_screen(
     page.outcome.save()  # a stale form cannot change it either
     assert "signed" in page.outcome.error_label.text()
     assert s.view(session_id).pain_before == 4
+    assert "Acupuncture certificate No." in page.record.browser.toPlainText()
+
+    window.set_acting_user(nurse)
+    qtbot.keyClicks(page.record.addendum_edit, "Pain after was 3 on re-asking.")
+    qtbot.mouseClick(page.record.addendum_button, Qt.MouseButton.LeftButton)
+    assert "acupuncturist" in page.record.error_label.text()
+    window.set_acting_user(doctor)
+    qtbot.mouseClick(page.record.addendum_button, Qt.MouseButton.LeftButton)
+    record = page.record.browser.toPlainText()
+    assert "Addendum by Dr Elena Ivanova" in record and "Pain after was 3" in record
+    assert "Pain before 4, after 2" in record  # the original stays visible
+    assert s.view(session_id).pain_after == 2
 
 
 def test_restart_mid_session_resumes_with_the_right_remaining_time(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QTextBrowser, QWidget
 
 from acudesk.domain.checklist import ChecklistStep
 from acudesk.services.container import Services
@@ -73,8 +73,14 @@ def record_html(view: SessionView) -> str:
         + (
             f"<p><b>Signed</b> by {escape(view.signed_by or '')} at {_t(view.signed_at)}. "
             f"Record fingerprint {view.content_hash[:16] if view.content_hash else ''}…</p>"
+            + "".join(f"<p style='color:#5b6b78'>{escape(c)}</p>" for c in view.signer_credentials)
             if view.signed_at
             else ""
+        )
+        + "".join(
+            f"<hr><p><b>Addendum</b> by {escape(a.written_by)}, {_t(a.written_at)} (signed):"
+            f"<br>{escape(a.text)}</p>"
+            for a in view.addenda
         )
     )
 
@@ -88,6 +94,30 @@ class RecordPanel(StepPanel):
         self.browser.setObjectName("recordBrowser")
         self.layout_.addWidget(self.browser, 1)
 
+        self.addendum_edit = QPlainTextEdit()
+        self.addendum_edit.setObjectName("addendumEdit")
+        self.addendum_edit.setPlaceholderText(
+            "A correction or addition. The signed record stays as it was; the addendum is "
+            "signed by you and shown below it."
+        )
+        self.addendum_edit.setFixedHeight(60)
+        self.addendum_button = QPushButton("Sign addendum")
+        self.addendum_button.setObjectName("primary")
+        row = QHBoxLayout()
+        row.addWidget(self.addendum_edit, 1)
+        row.addWidget(self.addendum_button)
+        self.layout_.addLayout(row)
+        self.add_error_label()
+        self.addendum_button.clicked.connect(self.add_addendum)
+
     def show_view(self, view: SessionView) -> None:
         super().show_view(view)
         self.browser.setHtml(record_html(view))
+
+    def add_addendum(self) -> None:
+        text = self.addendum_edit.toPlainText()
+        if self._run(lambda user, sid: self._services.sessions.add_addendum(user, sid, text)):
+            self.addendum_edit.clear()
+
+    def _field_widgets(self) -> dict[str, QWidget]:
+        return {"text": self.addendum_edit}
