@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from acudesk.services.container import Services
 from acudesk.settings import Settings
@@ -26,8 +30,29 @@ def make_application() -> QApplication:
     return app
 
 
+def install_error_handler(log_dir: Path) -> None:
+    """An unexpected error becomes a plain message and a log entry, never a traceback on screen."""
+
+    def handle(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = log_dir / "acudesk-errors.log"
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"--- {datetime.now(UTC).isoformat()}\n")
+            out.write("".join(traceback.format_exception(kind, error, tb)))
+        QMessageBox.critical(
+            None,
+            "AcuDesk",
+            "Something went wrong and the last action may not have been saved. "
+            "Check the screen before going on; what is shown there is what is stored.\n\n"
+            f"Details for the clinic administrator are in {log}.",
+        )
+
+    sys.excepthook = handle
+
+
 def run_window(services: Services, settings: Settings) -> int:
     app = make_application()
+    install_error_handler(settings.data_dir)
     window = MainWindow(services, demo=settings.demo)
     window.showMaximized()
     return app.exec()

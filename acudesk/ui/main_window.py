@@ -10,6 +10,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -57,6 +59,14 @@ class MainWindow(QMainWindow):
         self.switch_action = self.toolbar.addAction("Switch user (Ctrl+U)", self.switch_user)
         self.lock_action = self.toolbar.addAction("Lock (Ctrl+Shift+L)", self.lock)
         self.logout_action = self.toolbar.addAction("Log out", self.log_out)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.compact_timer = QPushButton()
+        self.compact_timer.setObjectName("compactTimer")
+        self.compact_timer.setToolTip("Open the session in progress")
+        self.compact_timer_action = self.toolbar.addWidget(self.compact_timer)
+        self.compact_timer_action.setVisible(False)
         self.addToolBar(self.toolbar)
 
         self.patient_list = PatientListView(services)
@@ -110,6 +120,9 @@ class MainWindow(QMainWindow):
         self.patient_page.patient_changed.connect(self._on_patient_changed)
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
+        self.session_page.timer_updated.connect(self._on_timer_updated)
+        self.compact_timer.clicked.connect(self._back_to_session)
+        self.pages.currentChanged.connect(lambda _i: self.session_page.tick())
         for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
             gate_page.signed_in.connect(self._on_signed_in)
 
@@ -231,6 +244,19 @@ class MainWindow(QMainWindow):
 
     def _on_session_changed(self, _view: object) -> None:
         self.statusBar().showMessage("Saved.", 3000)
+
+    def _on_timer_updated(self, text: str, urgent: bool) -> None:
+        shown = bool(text) and self.pages.currentWidget() is not self.session_page
+        self.compact_timer_action.setVisible(shown)  # a toolbar shows widgets through actions
+        self.compact_timer.setText(text)
+        self.compact_timer.setStyleSheet(
+            "QPushButton#compactTimer { font-size: 14pt; font-weight: 700; padding: 4px 12px;"
+            + (" background: #c62828; color: white; }" if urgent else " }")
+        )
+
+    def _back_to_session(self) -> None:
+        if self.session_page.view is not None:
+            self.open_session(self.session_page.view.id)
 
     def _resume_open_session(self) -> None:
         """After a restart or a crash, the session in progress is where the room left it."""

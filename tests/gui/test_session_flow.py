@@ -110,6 +110,14 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     assert page.timer_display.time_label.text() == "05:00"
     assert page.removal.summary.text() == "10 of 10 needles still in"
 
+    qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)  # the timer stays in view
+    assert window.pages.currentWidget() is window.patient_page
+    qtbot.waitUntil(window.compact_timer.isVisible)
+    assert window.compact_timer.text() == "Needles in: 05:00 left (Session 1 of 10, 5 min)"
+    qtbot.mouseClick(window.compact_timer, Qt.MouseButton.LeftButton)
+    assert window.pages.currentWidget() is page
+    qtbot.waitUntil(lambda: not window.compact_timer.isVisible())
+
     clock.advance(minutes=2, seconds=30)
     page.tick()
     assert page.timer_display.time_label.text() == "02:30"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.session_flow import Stage
+from acudesk.domain.timer import TimerPhase
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.views.session.base import ActingUser, StepPanel
@@ -45,6 +48,7 @@ STEP_NAMES = (
 class SessionPage(QWidget):
     session_changed = Signal(object)
     back_requested = Signal(int)  # patient id
+    timer_updated = Signal(str, bool)  # compact text for elsewhere in the window, urgent
 
     def __init__(self, services: Services, acting_user: ActingUser, bell: AlarmBell) -> None:
         super().__init__()
@@ -154,6 +158,7 @@ class SessionPage(QWidget):
             p.show_view(view)
         self.stack.setCurrentWidget(panel)
         self.timer_display.show_state(view, now)
+        self._announce(now)
 
     def current_panel(self) -> StepPanel:
         widget = self.stack.currentWidget()
@@ -166,6 +171,25 @@ class SessionPage(QWidget):
         now = self._services.clock.now()
         self.timer_display.show_state(self.view, now)
         self.rest.tick(now)
+        self._announce(now)
+
+    def _announce(self, now: datetime) -> None:
+        """A one-line timer for when another page is in front: the timer stays in view."""
+        view, state = self.view, self.timer_display.state
+        if view is None or state is None or view.signed_at is not None:
+            self.timer_updated.emit("", False)
+            return
+        if view.retention_started_at is None or state.phase is TimerPhase.DONE:
+            rest = view.rest(now)
+            text = "" if view.rest_ended_at or not view.needles_out_at else f"Rest {rest.display}"
+            self.timer_updated.emit(text, False)
+            return
+        label = {
+            TimerPhase.RUNNING: f"Needles in: {state.display} left",
+            TimerPhase.ALARM: "REMOVE NEEDLES NOW",
+            TimerPhase.OVERDUE: f"OVERDUE {state.display}: remove needles",
+        }.get(state.phase, "")
+        self.timer_updated.emit(f"{label} ({view.place})", state.needles_due_out)
 
     def main_action(self) -> None:
         panel = self.current_panel()
