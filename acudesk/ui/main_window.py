@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.views.admin_page import AdminPage
 from acudesk.ui.views.gate import Gate
 from acudesk.ui.views.patient_list import PatientListView
 from acudesk.ui.views.patient_page import PatientPage
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.switch_action = self.toolbar.addAction("Switch user (Ctrl+U)", self.switch_user)
         self.lock_action = self.toolbar.addAction("Lock (Ctrl+Shift+L)", self.lock)
         self.logout_action = self.toolbar.addAction("Log out", self.log_out)
+        self.admin_action = self.toolbar.addAction("Administration", self.open_administration)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(spacer)
@@ -79,7 +82,8 @@ class MainWindow(QMainWindow):
         self.welcome.setObjectName("muted")
         self.patient_page = PatientPage(services, self.acting_user_id)
         self.session_page = SessionPage(services, self.acting_user_id, bell or SoundAlarm())
-        for page in (self.welcome, self.patient_page, self.session_page):
+        self.admin_page = AdminPage(services, self.acting_user_id)
+        for page in (self.welcome, self.patient_page, self.session_page, self.admin_page):
             self.pages.addWidget(page)
 
         self.splitter = QSplitter()
@@ -121,6 +125,7 @@ class MainWindow(QMainWindow):
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
         self.session_page.timer_updated.connect(self._on_timer_updated)
+        self.admin_page.users_changed.connect(self._show_warnings)
         self.compact_timer.clicked.connect(self._back_to_session)
         self.pages.currentChanged.connect(lambda _i: self.session_page.tick())
         for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
@@ -158,6 +163,12 @@ class MainWindow(QMainWindow):
         self.lock_screen_timer.stop()
         self._last_input = self._services.clock.monotonic()
         self._show_warnings()
+        self.admin_action.setVisible(Role.ADMINISTRATOR in user.roles)
+        if self.pages.currentWidget() is self.admin_page:
+            if Role.ADMINISTRATOR in user.roles:
+                self.admin_page.refresh()
+            else:
+                self.pages.setCurrentWidget(self.welcome)
         if self.patient_page.patient_id is not None:
             self.patient_page.refresh()
         self.patient_list.refresh()
@@ -217,6 +228,11 @@ class MainWindow(QMainWindow):
         self.patient_page.show_patient(patient_id)
         self.pages.setCurrentWidget(self.patient_page)
         self.show_patient_list(True)
+
+    def open_administration(self) -> None:
+        self.admin_page.refresh()
+        self.pages.setCurrentWidget(self.admin_page)
+        self.show_patient_list(False)
 
     def open_session(self, session_id: int) -> None:
         self.session_page.show_session(session_id)

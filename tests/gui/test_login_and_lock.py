@@ -135,3 +135,18 @@ def test_idle_window_locks_hides_patients_and_keeps_the_timer(
     qtbot.keyClick(lock.pin_edit, Qt.Key.Key_Return)
     assert window.screens.currentWidget() is window.workspace
     assert window.current_user is not None and window.current_user.id == doctor
+
+
+def test_administration_is_offered_to_administrators_only(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    window.set_acting_user(user_id(demo_services, "smirnova"))
+    assert not window.admin_action.isVisible()
+    window.set_acting_user(user_id(demo_services, "admin"))
+    assert window.admin_action.isVisible()
+    window.admin_action.trigger()
+    assert window.pages.currentWidget() is window.admin_page
+    assert "Dr Sergei Petrov" in window.warning_label.text()  # his certificate runs out soon
+    window.set_acting_user(user_id(demo_services, "kozlova"))
+    assert window.pages.currentWidget() is not window.admin_page
