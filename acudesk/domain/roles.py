@@ -40,6 +40,7 @@ class Action(StrEnum):
     RECORD_OUTCOME = "record the outcome"
     SIGN_SESSION = "sign the session"
     ADD_ADDENDUM = "add an addendum to a signed session"
+    MANAGE_PROTOCOLS = "manage point sets"
     MANAGE_USERS = "manage users"
     MANAGE_CREDENTIALS = "record practitioners' credentials"
     VIEW_AUDIT = "view the audit trail"
@@ -66,6 +67,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_OUTCOME: frozenset({_A}),
     Action.SIGN_SESSION: frozenset({_A}),
     Action.ADD_ADDENDUM: frozenset({_A}),
+    Action.MANAGE_PROTOCOLS: frozenset({_A}),
     Action.MANAGE_USERS: frozenset({_ADM}),
     Action.MANAGE_CREDENTIALS: frozenset({_ADM}),
     Action.VIEW_AUDIT: frozenset({_ADM}),

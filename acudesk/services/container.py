@@ -12,6 +12,7 @@ from acudesk.services.auth import AuthService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService
 from acudesk.services.patients import PatientService
+from acudesk.services.protocols import ProtocolService
 from acudesk.services.sessions import SessionService
 from acudesk.services.users import UserService
 from acudesk.settings import describe_url
@@ -27,11 +28,13 @@ class Services:
     clinic: ClinicService
     courses: CourseService
     sessions: SessionService
+    protocols: ProtocolService
     points: PointCatalog
 
     @classmethod
     def build(cls, db: Database, points: PointCatalog | None = None) -> Services:
         catalog = points if points is not None else default_catalog()
+        sessions = SessionService(db, catalog)
         return cls(
             db=db,
             users=UserService(db),
@@ -40,7 +43,8 @@ class Services:
             auth=AuthService(db),
             clinic=ClinicService(db),
             courses=CourseService(db),
-            sessions=SessionService(db, catalog),
+            sessions=sessions,
+            protocols=ProtocolService(db, catalog, sessions),
             points=catalog,
         )
 

@@ -37,6 +37,7 @@ from acudesk.domain.needles import (
     validate_remove_all,
     validate_spec,
 )
+from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import Action
 from acudesk.domain.screening import (
     Caution,
@@ -283,59 +284,109 @@ class SessionService(ServiceBase):
         deep_confirmed: bool = False,
     ) -> SessionView:
         with self._work(user_id, session_id, Action.INSERT_NEEDLE) as w:
-            point = self._points.get(point_code)
-            if point is None:
-                raise RuleViolation(
-                    "unknown_point",
-                    f"Point: '{point_code.strip()}' is not in the point catalog."
-                    if point_code.strip()
-                    else "Point: enter the code of the point, e.g. GB20.",
-                    field="point",
-                )
-            pack = next((p for p in w.view.packs if p.id == pack_id), None)
-            if pack is None:
-                raise RuleViolation(
-                    "unknown_pack", "Choose a needle pack recorded for this session.", field="pack"
-                )
-            spec = NeedleSpec(Material(pack.material), pack.diameter_mm, pack.length_mm)
-            validate_insertion(
-                point,
-                side,
-                depth_mm,
-                spec,
-                lesion_regions=w.view.lesion_regions,
-                deep_threshold_mm=w.options.deep_threshold_mm,
-                deep_confirmed=deep_confirmed,
-            )
-            row = m.NeedleInsertion(
-                session_id=session_id,
-                pack_id=pack_id,
-                point_code=point.code,
-                side=side.value,
-                depth_mm=depth_mm,
-                material=pack.material,
-                diameter_mm=pack.diameter_mm,
-                length_mm=pack.length_mm,
-                deep_confirmed=deep_confirmed and depth_mm > w.options.deep_threshold_mm,
-                inserted_by=user_id,
-                inserted_at=self._db.clock.now(),
-            )
-            w.s.add(row)
-            w.s.flush()
-            self._audit_session(
-                w,
-                "insert needle",
-                entity="needle",
-                entity_id=row.id,
-                after={
-                    "point": point.code,
-                    "side": side.value,
-                    "depth_mm": depth_mm,
-                    "pack": pack.lot,
-                    "deep_confirmed": row.deep_confirmed,
-                },
-            )
+            self._insert(w, point_code, side, depth_mm, pack_id, deep_confirmed=deep_confirmed)
         return self.view(session_id)
+
+    def insert_needles(
+        self,
+        user_id: int,
+        session_id: int,
+        orders: Sequence[NeedleOrder],
+        pack_id: int,
+        *,
+        deep_confirmed: bool = False,
+    ) -> SessionView:
+        """Several needles in one action (side B, a point set, last session's points).
+
+        All are logged or none: a refused needle rolls back the others, and the refusal names it.
+        """
+        if not orders:
+            raise RuleViolation("no_needles", "There are no needles to log.", field="entry")
+        with self._work(user_id, session_id, Action.INSERT_NEEDLE) as w:
+            for number, order in enumerate(orders, start=1):
+                try:
+                    self._insert(
+                        w,
+                        order.code,
+                        order.side,
+                        order.depth_mm,
+                        pack_id,
+                        deep_confirmed=deep_confirmed,
+                    )
+                except RuleViolation as error:
+                    if len(orders) == 1:
+                        raise
+                    raise RuleViolation(
+                        error.rule,
+                        f"Needle {number} of {len(orders)} ({order.label}): {error.message}",
+                        field=error.field,
+                        remedy=error.remedy,
+                    ) from error
+        return self.view(session_id)
+
+    def _insert(
+        self,
+        w: _Work,
+        point_code: str,
+        side: Side,
+        depth_mm: float,
+        pack_id: int,
+        *,
+        deep_confirmed: bool,
+    ) -> None:
+        session_id, user_id = w.t.id, w.user.id
+        point = self._points.get(point_code)
+        if point is None:
+            raise RuleViolation(
+                "unknown_point",
+                f"Point: '{point_code.strip()}' is not in the point catalog."
+                if point_code.strip()
+                else "Point: enter the code of the point, e.g. GB20.",
+                field="point",
+            )
+        pack = next((p for p in w.view.packs if p.id == pack_id), None)
+        if pack is None:
+            raise RuleViolation(
+                "unknown_pack", "Choose a needle pack recorded for this session.", field="pack"
+            )
+        spec = NeedleSpec(Material(pack.material), pack.diameter_mm, pack.length_mm)
+        validate_insertion(
+            point,
+            side,
+            depth_mm,
+            spec,
+            lesion_regions=w.view.lesion_regions,
+            deep_threshold_mm=w.options.deep_threshold_mm,
+            deep_confirmed=deep_confirmed,
+        )
+        row = m.NeedleInsertion(
+            session_id=session_id,
+            pack_id=pack_id,
+            point_code=point.code,
+            side=side.value,
+            depth_mm=depth_mm,
+            material=pack.material,
+            diameter_mm=pack.diameter_mm,
+            length_mm=pack.length_mm,
+            deep_confirmed=deep_confirmed and depth_mm > w.options.deep_threshold_mm,
+            inserted_by=user_id,
+            inserted_at=self._db.clock.now(),
+        )
+        w.s.add(row)
+        w.s.flush()
+        self._audit_session(
+            w,
+            "insert needle",
+            entity="needle",
+            entity_id=row.id,
+            after={
+                "point": point.code,
+                "side": side.value,
+                "depth_mm": depth_mm,
+                "pack": pack.lot,
+                "deep_confirmed": row.deep_confirmed,
+            },
+        )
 
     def start_retention(self, user_id: int, session_id: int) -> SessionView:
         with self._work(user_id, session_id, Action.START_RETENTION) as w:

@@ -415,3 +415,47 @@ def test_restart_mid_session_resumes_with_the_right_remaining_time(
     second.session_page.tick()
     assert second.session_page.timer_display.time_label.text() == "+06:50"
     assert bell.rings == 1
+
+
+def test_needles_logged_and_removed_by_clicking_the_chart(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    page = window.session_page
+    chart, panel = page.chart, page.needling
+    assert chart.isVisible() and chart.mode == "needling"
+    chart.set_view("back")
+    for code, side in (("GB20", "left"), ("GB20", "right"), ("GV14", "midline")):
+        qtbot.mouseClick(
+            chart.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=chart.marker_position(code, side).toPoint(),
+        )
+        assert panel.point_edit.text() == code
+        assert panel.side_combo.currentData() == side
+        panel.depth_spin.setValue(6)
+        qtbot.keyClick(panel.depth_spin, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    view = demo_services.sessions.view(session_id)
+    assert [n.label for n in view.needles] == ["GB20 left", "GB20 right", "GV14"]
+    assert chart.shown_needle_ids == tuple(n.id for n in view.needles)
+
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    window.set_acting_user(nurse)
+    assert chart.mode == "removal"
+    chart.set_view("back")
+    for needle in view.needles:
+        qtbot.mouseClick(
+            chart.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=chart.needle_marker_position(needle.id).toPoint(),
+        )
+    after = demo_services.sessions.view(session_id)
+    assert not after.open_needles
+    assert {n.removed_by for n in after.needles} == {"Olga Smirnova"}
+    assert page.stack.currentWidget() is page.rest

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +28,7 @@ from acudesk.domain.regions import BODY_REGIONS
 from acudesk.domain.screening import age_on
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
+from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint
 
 PROCEDURES = (
     ("massage_days", "Massage"),
@@ -48,25 +46,6 @@ _BIG_BOXES = "QCheckBox::indicator { width: 20px; height: 20px; }"
 _INVALID = (
     "QLineEdit, QDateEdit, QComboBox, QPlainTextEdit, QListWidget { border: 2px solid #b00020; }"
 )
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("error")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
-
-
-def _as_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 class PatientDialog(QDialog):
@@ -100,15 +79,10 @@ class PatientDialog(QDialog):
         self.tabs.addTab(self._procedures_tab(), "Procedures")
         self.tabs.addTab(self._contraindications_tab(), "Contraindications")
 
-        self.error_label = _error_label()
-        self.save_button = QPushButton("Register patient" if patient is None else "Save changes")
-        self.save_button.setObjectName("primary")
-        self.save_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        self.error_label = error_label()
+        self.save_button, self.cancel_button, buttons = button_row(
+            "Register patient" if patient is None else "Save changes"
+        )
 
         heading = QLabel(title)
         heading.setObjectName("sectionTitle")
@@ -161,9 +135,9 @@ class PatientDialog(QDialog):
             edit.setTabChangesFocus(True)
             edit.setMinimumHeight(70)
 
-        self.name_error = _error_label()
-        self.dob_error = _error_label()
-        self.diagnosis_error = _error_label()
+        self.name_error = error_label()
+        self.dob_error = error_label()
+        self.diagnosis_error = error_label()
         dob_row = QHBoxLayout()
         dob_row.addWidget(self.dob_edit)
         dob_row.addWidget(self.age_label, 1)
@@ -188,7 +162,7 @@ class PatientDialog(QDialog):
         page = self._procedures_page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(
-            _hint(
+            hint(
                 "Days of the week the patient has other procedures. Electrical physiotherapy on "
                 "the day of a session is a caution: the acupuncturist records a reason to go ahead."
             )
@@ -213,7 +187,7 @@ class PatientDialog(QDialog):
             self.day_boxes[key] = boxes
         grid.setColumnStretch(len(WEEKDAYS) + 1, 1)
         layout.addLayout(grid)
-        self.days_error = _error_label()
+        self.days_error = error_label()
         layout.addWidget(self.days_error)
         layout.addStretch(1)
         return page
@@ -223,7 +197,7 @@ class PatientDialog(QDialog):
         layout = QHBoxLayout(page)
         left = QVBoxLayout()
         left.addWidget(
-            _hint(
+            hint(
                 "Each of these stops every session while it is recorded. Age is checked from "
                 "the date of birth on the day of each session."
             )
@@ -237,7 +211,7 @@ class PatientDialog(QDialog):
 
         right = QVBoxLayout()
         right.addWidget(QLabel("Skin disease or injury at:"))
-        right.addWidget(_hint("No needle is placed in a region ticked here."))
+        right.addWidget(hint("No needle is placed in a region ticked here."))
         self.regions_list = QListWidget()
         for key, label in BODY_REGIONS.items():
             item = QListWidgetItem(label)
@@ -246,7 +220,7 @@ class PatientDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.regions_list.addItem(item)
         right.addWidget(self.regions_list, 1)
-        self.regions_error = _error_label()
+        self.regions_error = error_label()
         right.addWidget(self.regions_error)
         layout.addLayout(left, 1)
         layout.addLayout(right, 1)
@@ -307,7 +281,7 @@ class PatientDialog(QDialog):
         return PatientInput(
             full_name=self.name_edit.text(),
             sex=Sex(self.sex_combo.currentData()),
-            date_of_birth=_as_date(self.dob_edit.date()),
+            date_of_birth=as_date(self.dob_edit.date()),
             diagnosis_code=str(code) if code is not None else "",
             contact=self.contact_edit.text(),
             complaints=self.complaints_edit.toPlainText(),
@@ -385,5 +359,5 @@ class PatientDialog(QDialog):
             return
         if self.dob_error.isHidden():
             self.dob_edit.setStyleSheet("")
-        years = age_on(_as_date(self.dob_edit.date()), self._today)
+        years = age_on(as_date(self.dob_edit.date()), self._today)
         self.age_label.setText(f"{years} years today")

@@ -6,21 +6,16 @@ refusal is shown in plain words next to the field it names.
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +27,7 @@ from acudesk.domain.errors import AcuDeskError, RuleViolation
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
+from acudesk.ui.widgets.forms import as_date, button_row, date_edit, error_label, hint
 
 NO_USER = "Choose who is acting at the top of the window first."
 ROLE_HINTS = {
@@ -40,35 +36,6 @@ ROLE_HINTS = {
     Role.ADMINISTRATOR: "users, credentials, settings, audit trail",
 }
 _INVALID = "QLineEdit, QDateEdit, QComboBox { border: 2px solid #b00020; }"
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("error")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
-
-
-def as_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def date_edit(value: date) -> QDateEdit:
-    edit = QDateEdit(QDate(value.year, value.month, value.day))
-    edit.setDisplayFormat("dd.MM.yyyy")
-    edit.setCalendarPopup(True)
-    edit.setMinimumDate(QDate(1950, 1, 1))
-    edit.setMinimumWidth(130)
-    edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-    return edit
 
 
 class FormDialog(QDialog):
@@ -83,14 +50,7 @@ class FormDialog(QDialog):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.error_label = error_label()
-        self.ok_button = QPushButton(ok_text)
-        self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
+        self.ok_button, self.cancel_button, buttons = button_row(ok_text)
         heading = QLabel(title)
         heading.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)

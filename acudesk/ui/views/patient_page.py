@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from html import escape
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
@@ -10,46 +10,41 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from acudesk.domain.clock import local_date
-from acudesk.domain.errors import AcuDeskError, RuleViolation
-from acudesk.domain.patients import DIAGNOSES, days_label
+from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.patients import DIAGNOSES
 from acudesk.domain.regions import region_label
 from acudesk.domain.roles import Action, Role, may
 from acudesk.domain.schedule import (
     COURSE_LENGTH_BOUNDS,
     COURSE_LENGTHS_OFFERED,
     DEFAULT_COURSE_LENGTH,
-    MAX_SESSION_MIN,
-    MIN_SESSION_MIN,
 )
-from acudesk.domain.screening import (
-    Caution,
-    Contraindication,
-    Finding,
-    ScreeningResult,
-    age_on,
-    format_date,
-)
+from acudesk.domain.screening import Caution, ScreeningResult, age_on, format_date
 from acudesk.services.container import Services
 from acudesk.services.dto import CourseView, PatientDetail, PatientHistory, PlannedSessionRow
-from acudesk.ui.dialogs.patient_dialog import CONTRAINDICATIONS, PatientDialog
+from acudesk.ui.dialogs.course_dialogs import CautionReasonsDialog, DurationDialog, finding_html
+from acudesk.ui.dialogs.patient_dialog import PatientDialog
 from acudesk.ui.models.course_plan_model import CoursePlanTableModel
+from acudesk.ui.views.patient_record import PatientRecord
+from acudesk.ui.widgets.forms import (
+    clear_layout,
+    error_label,
+    selectable_label,
+    set_look,
+    show_error,
+)
 
 NO_USER = "Choose who is acting at the top of the window."
 ONLY = {
@@ -74,176 +69,9 @@ _BOX_STYLES = {
 }
 
 
-def _label(text: str = "", name: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _error_label() -> QLabel:
-    label = _label(name="error")
-    label.hide()
-    return label
-
-
-def _finding_html(finding: Finding) -> str:
-    """The rule in bold, then the data that triggered it, then what would have to change."""
-    rule, _, data = finding.message.partition(": ")
-    return f"<b>{escape(rule)}</b>: {escape(data)}<br>{escape(finding.remedy)}"
-
-
 def _discard(dialog: QDialog | None) -> None:
     if dialog is not None:
         dialog.deleteLater()
-
-
-def _set_look(label: QLabel, name: str) -> None:
-    label.setObjectName(name)
-    label.style().unpolish(label)
-    label.style().polish(label)
-
-
-def _clear_layout(layout: QVBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget() if item is not None else None
-        if widget is not None:
-            widget.deleteLater()
-
-
-class CautionReasonsDialog(QDialog):
-    """A reason for going ahead despite each caution; every reason is required."""
-
-    def __init__(
-        self,
-        intro: str,
-        cautions: Sequence[Finding],
-        submit: Callable[[dict[Caution, str]], None],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Cautions: reasons for going ahead")
-        self.setMinimumWidth(620)
-        self._submit = submit
-        layout = QVBoxLayout(self)
-        layout.addWidget(_label(intro, "sectionTitle", wrap=False))
-        layout.addWidget(
-            _label(
-                "Each caution needs a reason for going ahead; it is kept with the screening.",
-                "muted",
-            )
-        )
-        self.reason_edits: dict[Caution, QLineEdit] = {}
-        for finding in cautions:
-            if not isinstance(finding.code, Caution):
-                continue
-            text = _label(_finding_html(finding))
-            text.setTextFormat(Qt.TextFormat.RichText)
-            layout.addSpacing(6)
-            edit = QLineEdit()
-            edit.setPlaceholderText("Why treatment goes ahead today (required)")
-            edit.textChanged.connect(self._update_ok)
-            layout.addWidget(text)
-            layout.addWidget(edit)
-            self.reason_edits[finding.code] = edit
-        self.error_label = _error_label()
-        layout.addWidget(self.error_label)
-        layout.addStretch(1)
-        self.ok_button = QPushButton("Record reasons and go ahead")
-        self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        layout.addLayout(buttons)
-        self.ok_button.clicked.connect(self._on_ok)
-        self.cancel_button.clicked.connect(self.reject)
-        self._update_ok()
-
-    def reasons(self) -> dict[Caution, str]:
-        return {code: edit.text() for code, edit in self.reason_edits.items()}
-
-    def _update_ok(self) -> None:
-        missing = any(not e.text().strip() for e in self.reason_edits.values())
-        self.ok_button.setEnabled(not missing)
-        self.ok_button.setToolTip("Enter a reason for each caution first." if missing else "")
-
-    def _on_ok(self) -> None:
-        try:
-            self._submit(self.reasons())
-        except AcuDeskError as error:
-            self.error_label.setText(str(error))
-            self.error_label.show()
-            self.adjustSize()
-            return
-        self.accept()
-
-
-class DurationDialog(QDialog):
-    """A different duration for one planned session, with the reason for it."""
-
-    def __init__(
-        self,
-        row: PlannedSessionRow,
-        submit: Callable[[int, str], None],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Change the duration of session {row.number}")
-        self.setMinimumWidth(560)
-        self._submit = submit
-        self.minutes_spin = QSpinBox()
-        self.minutes_spin.setRange(MIN_SESSION_MIN, MAX_SESSION_MIN)
-        self.minutes_spin.setSuffix(" min")
-        self.minutes_spin.setValue(row.minutes)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setPlaceholderText("Why this session differs from the plan (required)")
-        self.minutes_error = _error_label()
-        self.reason_error = _error_label()
-        self.error_label = _error_label()
-        form = QFormLayout()
-        form.addRow("Planned now", QLabel(f"{row.minutes} min"))
-        form.addRow("New duration", self.minutes_spin)
-        form.addRow("", self.minutes_error)
-        form.addRow("Reason", self.reason_edit)
-        form.addRow("", self.reason_error)
-        self.ok_button = QPushButton("Change duration")
-        self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(_label(self.windowTitle(), "sectionTitle", wrap=False))
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addStretch(1)
-        layout.addLayout(buttons)
-        self.ok_button.clicked.connect(self._on_ok)
-        self.cancel_button.clicked.connect(self.reject)
-
-    def _on_ok(self) -> None:
-        for label in (self.minutes_error, self.reason_error, self.error_label):
-            label.hide()
-        try:
-            self._submit(self.minutes_spin.value(), self.reason_edit.text())
-        except AcuDeskError as error:
-            field = error.field if isinstance(error, RuleViolation) else None
-            label = {"minutes": self.minutes_error, "reason": self.reason_error}.get(
-                field or "", self.error_label
-            )
-            label.setText(str(error))
-            label.show()
-            self.adjustSize()
-            return
-        self.accept()
 
 
 class PatientPage(QWidget):
@@ -274,7 +102,8 @@ class PatientPage(QWidget):
         layout.addLayout(self._build_header())
         columns = QHBoxLayout()
         columns.setSpacing(16)
-        columns.addWidget(self._build_record_column(), 3)
+        self.record = PatientRecord()
+        columns.addWidget(self.record, 3)
         columns.addLayout(self._build_treatment_column(), 5)
         layout.addLayout(columns, 1)
 
@@ -285,9 +114,9 @@ class PatientPage(QWidget):
     # -- building --------------------------------------------------------------------------
 
     def _build_header(self) -> QHBoxLayout:
-        self.name_label = _label(name="pageTitle")
-        self.facts_label = _label()
-        self.diagnosis_label = _label()
+        self.name_label = selectable_label(name="pageTitle")
+        self.facts_label = selectable_label()
+        self.diagnosis_label = selectable_label()
         self.edit_button = QPushButton("Edit patient (Ctrl+E)")
         self.edit_button.clicked.connect(self.open_edit_dialog)
         text = QVBoxLayout()
@@ -300,53 +129,11 @@ class PatientPage(QWidget):
         header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         return header
 
-    def _build_record_column(self) -> QScrollArea:
-        self.complaints_label = _label()
-        self.medications_label = _label()
-        self.procedures_label = _label()
-        self.profile_layout = QVBoxLayout()
-        self.profile_layout.setSpacing(2)
-        self.profile_labels: list[QLabel] = []
-        self.history_table = QTableWidget(0, 3)
-        self.history_table.setHorizontalHeaderLabels(["Course", "Planned on", "Signed"])
-        self.history_table.verticalHeader().hide()
-        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.history_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.history_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.history_empty = _label("No earlier courses.", "muted")
-
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.setSpacing(4)
-        for title, body in (
-            ("Complaints", self.complaints_label),
-            ("Current medications", self.medications_label),
-            ("Other procedures", self.procedures_label),
-        ):
-            column.addWidget(_label(title, "sectionTitle"))
-            column.addWidget(body)
-        column.addWidget(_label("Contraindication profile", "sectionTitle"))
-        column.addLayout(self.profile_layout)
-        column.addWidget(_label("Earlier courses", "sectionTitle"))
-        column.addWidget(self.history_table)
-        column.addWidget(self.history_empty)
-        column.addStretch(1)
-        inner.setObjectName("recordInner")
-        column.setContentsMargins(12, 8, 12, 8)
-        scroll = QScrollArea()
-        scroll.setObjectName("panel")
-        scroll.setStyleSheet("QWidget#recordInner { background: white; }")
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        return scroll
-
     def _build_treatment_column(self) -> QVBoxLayout:
         self.screening_box = QFrame()
         self.screening_box.setObjectName("screeningBox")
         box = QVBoxLayout(self.screening_box)
-        self.screening_title = _label()
+        self.screening_title = selectable_label()
         self.findings_layout = QVBoxLayout()
         box.addWidget(self.screening_title)
         box.addLayout(self.findings_layout)
@@ -356,10 +143,10 @@ class PatientPage(QWidget):
         self.start_button.setObjectName("primary")
         self.start_button.setMinimumHeight(40)
         self.start_button.clicked.connect(self.start_or_continue)
-        self.next_label = _label(name="muted")
-        self.error_label = _error_label()
+        self.next_label = selectable_label(name="muted")
+        self.error_label = error_label(selectable=True)
 
-        self.course_title = _label(name="sectionTitle")
+        self.course_title = selectable_label(name="sectionTitle")
         self.sessions_spin = QSpinBox()
         self.sessions_spin.setRange(*COURSE_LENGTH_BOUNDS)
         self.sessions_spin.setValue(DEFAULT_COURSE_LENGTH)
@@ -383,8 +170,8 @@ class PatientPage(QWidget):
         self.plan_panel = QWidget()
         self.plan_panel.setLayout(plan_row)
         plan_row.setContentsMargins(0, 0, 0, 0)
-        self.course_hint = _label(PREVIEW_HINT, "muted")
-        self.plan_error = _error_label()
+        self.course_hint = selectable_label(PREVIEW_HINT, "muted")
+        self.plan_error = error_label(selectable=True)
 
         self.course_model = CoursePlanTableModel()
         self.course_table = QTableView()
@@ -432,6 +219,14 @@ class PatientPage(QWidget):
     def current_course(self) -> CourseView | None:
         return self._history.current_course if self._history else None
 
+    @property
+    def medications_label(self) -> QLabel:
+        return self.record.medications_label
+
+    @property
+    def profile_labels(self) -> list[QLabel]:
+        return self.record.profile_labels
+
     def show_patient(self, patient_id: int) -> None:
         if patient_id != self._patient_id:
             self.sessions_spin.setValue(DEFAULT_COURSE_LENGTH)
@@ -449,12 +244,12 @@ class PatientPage(QWidget):
             history = self._services.courses.history(self._patient_id)
             screening = self._services.sessions.screen_today(self._patient_id)
         except AcuDeskError as error:
-            self._show_error(self.error_label, error)
+            show_error(self.error_label, error)
             return
         self._detail, self._history, self._screening = detail, history, screening
         self._load_roles()
         self._show_record(detail, screening)
-        self._show_history(history)
+        self.record.show_history(history)
         self._show_screening(screening)
         self._show_course(history.current_course)
         self._update_actions()
@@ -489,7 +284,7 @@ class PatientPage(QWidget):
                 return
             self._plan({})
         except AcuDeskError as error:
-            self._show_error(self.plan_error, error)
+            show_error(self.plan_error, error)
 
     def change_duration(self) -> DurationDialog | None:
         row = self._selected_row()
@@ -517,7 +312,7 @@ class PatientPage(QWidget):
         try:
             result = self._services.sessions.screen_today(patient_id)
         except AcuDeskError as error:
-            self._show_error(self.error_label, error)
+            show_error(self.error_label, error)
             return
         self._screening = result
         self._show_screening(result)
@@ -534,7 +329,7 @@ class PatientPage(QWidget):
         try:
             self._start({})
         except AcuDeskError as error:
-            self._show_error(self.error_label, error)
+            show_error(self.error_label, error)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -610,68 +405,24 @@ class PatientPage(QWidget):
         self.facts_label.setText("  ·  ".join(facts))
         diagnosis = DIAGNOSES.get(data.diagnosis_code, "")
         self.diagnosis_label.setText(f"{data.diagnosis_code} {diagnosis}")
-        self.complaints_label.setText(data.complaints or "None recorded.")
-        self.medications_label.setText(data.medications or "None.")
-        self.procedures_label.setText(
-            f"Massage: {days_label(data.massage_days)}\n"
-            f"Exercise therapy: {days_label(data.exercise_days)}\n"
-            f"Electrical physiotherapy: {days_label(data.electrical_days)}"
-        )
-        _clear_layout(self.profile_layout)
-        absolute = [label for key, label in CONTRAINDICATIONS if getattr(data, key)]
-        absolute += [
-            f.message
-            for f in screening.refusals
-            if f.code in (Contraindication.AGE_OVER_75, Contraindication.CHILD)
-        ]
-        if data.skin_lesion_regions:
-            names = ", ".join(region_label(r) for r in sorted(data.skin_lesion_regions))
-            absolute.append(f"Skin disease or injury at: {names}. No needle is placed there.")
-        self.profile_labels = [_label(text, "error") for text in absolute]
-        if not self.profile_labels:
-            self.profile_labels = [_label("No contraindication recorded.", "muted")]
-        for label in self.profile_labels:
-            self.profile_layout.addWidget(label)
-            label.show()
-
-    def _show_history(self, history: PatientHistory) -> None:
-        current = history.current_course
-        earlier = [c for c in history.courses if c is not current]
-        self.history_table.setRowCount(len(earlier))
-        for row, course in enumerate(earlier):
-            cells = (
-                f"{course.number}",
-                format_date(course.planned_on),
-                f"{course.sessions_done} of {course.sessions_planned}",
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.history_table.setItem(row, column, item)
-        table = self.history_table
-        rows_height = sum(table.rowHeight(r) for r in range(len(earlier)))
-        table.setFixedHeight(
-            table.horizontalHeader().height() + rows_height + 2 * table.frameWidth()
-        )
-        table.setVisible(bool(earlier))
-        self.history_empty.setVisible(not earlier)
+        self.record.show_record(data, screening)
 
     def _show_screening(self, result: ScreeningResult) -> None:
-        _clear_layout(self.findings_layout)
+        clear_layout(self.findings_layout)
         notes: list[str] = []
         if result.refusals:
             kind, findings = "refused", result.refusals
-            _set_look(self.screening_title, "error")
+            set_look(self.screening_title, "error")
             self.screening_title.setText("Today's session must not start:")
         elif result.cautions:
             kind, findings = "caution", result.cautions
-            _set_look(self.screening_title, "warning")
+            set_look(self.screening_title, "warning")
             self.screening_title.setText(
                 "Cautions today: you will be asked for a reason for each when you start."
             )
         else:
             kind, findings = "clear", ()
-            _set_look(self.screening_title, "ok")
+            set_look(self.screening_title, "ok")
             self.screening_title.setText("Today's screening: no contraindication found.")
             if self._detail is not None and self._detail.data.skin_lesion_regions:
                 names = ", ".join(
@@ -683,9 +434,10 @@ class PatientPage(QWidget):
                 )
         self.screening_box.setStyleSheet(_BOX_STYLES[kind])
         self.finding_labels = [
-            _label(_finding_html(f), "error" if kind == "refused" else "") for f in findings
+            selectable_label(finding_html(f), "error" if kind == "refused" else "")
+            for f in findings
         ]
-        self.finding_labels += [_label(escape(note), "warning") for note in notes]
+        self.finding_labels += [selectable_label(escape(note), "warning") for note in notes]
         for label in self.finding_labels:
             label.setTextFormat(Qt.TextFormat.RichText)
             self.findings_layout.addWidget(label)
@@ -722,7 +474,7 @@ class PatientPage(QWidget):
             )
         except AcuDeskError as error:
             self.course_model.clear()
-            self._show_error(self.plan_error, error)
+            show_error(self.plan_error, error)
 
     def _update_actions(self) -> None:
         history, screening = self._history, self._screening
@@ -782,8 +534,3 @@ class PatientPage(QWidget):
 
     def _on_row_double_clicked(self, _index: QModelIndex) -> None:
         self.change_duration()
-
-    @staticmethod
-    def _show_error(label: QLabel, error: AcuDeskError) -> None:
-        label.setText(str(error))
-        label.show()

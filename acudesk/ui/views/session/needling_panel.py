@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,6 +38,8 @@ def needle_table(model: NeedleTableModel) -> QTableView:
 
 
 class NeedlingPanel(StepPanel):
+    point_chosen = Signal(str, str)  # code, side: typed here, shown on the chart
+
     def __init__(self, services: Services, acting_user: ActingUser) -> None:
         super().__init__(services, acting_user)
         self.layout_.addWidget(title_label("Needles: log each one as it goes in"))
@@ -121,6 +123,15 @@ class NeedlingPanel(StepPanel):
         self.start_button.setEnabled(count > 0)
         self._update_deep_check()
 
+    def choose_point(self, code: str, side: str) -> None:
+        """A point clicked on the chart fills the entry; depth and Enter finish it."""
+        self.point_edit.setText(code)
+        index = self.side_combo.findData(Side(side))
+        if index >= 0:
+            self.side_combo.setCurrentIndex(index)
+        self.depth_spin.setFocus()
+        self.depth_spin.selectAll()
+
     def _point(self) -> str:
         return self.point_edit.text().strip().split(" ")[0]
 
@@ -133,6 +144,7 @@ class NeedlingPanel(StepPanel):
             self.side_combo.setCurrentIndex(self.side_combo.findData(Side.MIDLINE))
         elif self.side_combo.currentData() == Side.MIDLINE:
             self.side_combo.setCurrentIndex(self.side_combo.findData(Side.LEFT))
+        self.point_chosen.emit(point.code, str(self.side_combo.currentData()))
         text = point.display_name
         if point.max_depth_mm is not None:
             text += f"  -  at most {point.max_depth_mm:g} mm here"

@@ -29,6 +29,7 @@ from acudesk.ui.views.session.outcome_panel import OutcomePanel
 from acudesk.ui.views.session.record_panel import RecordPanel
 from acudesk.ui.views.session.removal_panel import RemovalPanel
 from acudesk.ui.views.session.rest_panel import RestPanel
+from acudesk.ui.widgets.body_chart import BodyChart
 from acudesk.ui.widgets.timer_display import AlarmBell, TimerDisplay
 
 TICK_MS = 250
@@ -94,9 +95,17 @@ class SessionPage(QWidget):
             self.stack.addWidget(panel)
             panel.changed.connect(self._on_panel_changed)
 
+        self.chart = BodyChart(services.points)
+        self.chart.setObjectName("bodyChart")
+        self.chart.setFixedWidth(430)
+        self.chart.point_clicked.connect(self._on_point_clicked)
+        self.chart.needle_clicked.connect(self.removal.remove_needle_by_id)
+        self.needling.point_chosen.connect(self.chart.select_point)
+
         body = QHBoxLayout()
         body.addWidget(self.steps)
         body.addWidget(self.stack, 1)
+        body.addWidget(self.chart)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(header)
@@ -158,7 +167,20 @@ class SessionPage(QWidget):
             p.show_view(view)
         self.stack.setCurrentWidget(panel)
         self.timer_display.show_state(view, now)
+        self._show_chart(view, stage)
         self._announce(now)
+
+    def _show_chart(self, view: SessionView, stage: Stage) -> None:
+        """The chart helps where needles go in and where they come out."""
+        shown = stage in (Stage.NEEDLING, Stage.RETENTION, Stage.REMOVAL)
+        self.chart.setVisible(shown)
+        self.steps.setFixedWidth(200 if shown else 260)
+        if shown:
+            self.chart.set_mode("needling" if stage is Stage.NEEDLING else "removal")
+            self.chart.set_needles(view.needles)
+
+    def _on_point_clicked(self, code: str, side: str) -> None:
+        self.needling.choose_point(code, side)
 
     def current_panel(self) -> StepPanel:
         widget = self.stack.currentWidget()
