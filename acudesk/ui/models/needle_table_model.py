@@ -11,6 +11,9 @@ from acudesk.services.dto import NeedleRow
 
 _HEADERS = ("#", "Point", "Side", "Depth", "Needle", "Lot", "Inserted", "Removed", "Condition")
 _OPEN_BRUSH = QBrush(QColor("#fff4e5"))
+ALL_COLUMNS = tuple(range(len(_HEADERS)))
+NEEDLING_COLUMNS = (0, 1, 2, 3, 4, 6)  # the lot is the pack's, shown above the table
+REMOVAL_COLUMNS = (0, 1, 2, 3, 7, 8)  # where, how deep, and whether it is out
 
 
 def _needle_text(n: NeedleRow) -> str:
@@ -18,16 +21,16 @@ def _needle_text(n: NeedleRow) -> str:
 
 
 class NeedleTableModel(QAbstractTableModel):
-    def __init__(self, *, open_only: bool = False) -> None:
+    def __init__(self, columns: tuple[int, ...] = ALL_COLUMNS) -> None:
         super().__init__()
         self._rows: list[NeedleRow] = []
         self._numbers: dict[int, int] = {}
-        self._open_only = open_only
+        self._columns = columns
 
     def set_rows(self, rows: tuple[NeedleRow, ...]) -> None:
         self.beginResetModel()
         self._numbers = {n.id: i for i, n in enumerate(rows, start=1)}
-        self._rows = [n for n in rows if n.is_open] if self._open_only else list(rows)
+        self._rows = list(rows)
         self.endResetModel()
 
     def row_at(self, row: int) -> NeedleRow:
@@ -37,7 +40,7 @@ class NeedleTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
+        return 0 if parent.isValid() else len(self._columns)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -45,15 +48,16 @@ class NeedleTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         n = self._rows[index.row()]
+        column = self._columns[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and n.is_open:
             return _OPEN_BRUSH
-        if role == Qt.ItemDataRole.FontRole and n.is_open and index.column() in (1, 7):
+        if role == Qt.ItemDataRole.FontRole and n.is_open and column in (1, 7):
             font = QFont()
             font.setBold(True)
             return font
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        match index.column():
+        match column:
             case 0:
                 return str(self._numbers.get(n.id, ""))
             case 1:
@@ -81,5 +85,5 @@ class NeedleTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
+            return _HEADERS[self._columns[section]]
         return None

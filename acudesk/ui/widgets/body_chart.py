@@ -61,9 +61,9 @@ SIDES = ("left", "right", "midline")
 # region -> (button text, the view it needs or None to keep the current one, scene rectangle)
 ZOOMS: dict[str, tuple[str, str | None, QRectF]] = {
     "body": ("Body", None, QRectF(-4, -6, 408, 1012)),
-    "head_neck": ("Head && neck", None, QRectF(112, -6, 176, 192)),
-    "upper_back": ("Upper back", "back", QRectF(52, 138, 296, 214)),
-    "lower_back": ("Lower back", "back", QRectF(78, 318, 244, 222)),
+    "head_neck": ("Neck", None, QRectF(112, -6, 176, 192)),
+    "upper_back": ("Thoracic", "back", QRectF(52, 138, 296, 214)),
+    "lower_back": ("Lumbar", "back", QRectF(78, 318, 244, 222)),
     "arms": ("Arms", None, QRectF(-4, 162, 408, 444)),
     "legs": ("Legs", None, QRectF(92, 458, 216, 548)),
 }
@@ -410,7 +410,7 @@ class BodyChart(QWidget):
 
     def _build_layout(self) -> None:
         self.setStyleSheet(
-            "QToolButton#chartButton { padding: 3px 4px; border: 1px solid #c5d0d8;"
+            "QToolButton#chartButton { padding: 2px 3px; border: 1px solid #c5d0d8;"
             " border-radius: 4px; background: white; color: #1d2b36; }"
             "QToolButton#chartButton:checked { background: #1f6feb; color: white;"
             " border-color: #1f6feb; }"
@@ -420,8 +420,8 @@ class BodyChart(QWidget):
         self.zoom_buttons: dict[str, QToolButton] = {}
         view_group, zoom_group = QButtonGroup(self), QButtonGroup(self)
         top, bottom = QHBoxLayout(), QHBoxLayout()
-        top.setSpacing(3)
-        bottom.setSpacing(3)
+        top.setSpacing(2)
+        bottom.setSpacing(2)
         for view in VIEWS:
             button = self._button(view.capitalize(), f"Show the {view} of the body", view_group)
             button.clicked.connect(lambda _=False, v=view: self.set_view(v))
@@ -432,13 +432,12 @@ class BodyChart(QWidget):
             button = self._button(text, f"Show {ZOOM_TITLES[region]}", zoom_group)
             button.clicked.connect(lambda _=False, r=region: self.set_zoom(r))
             self.zoom_buttons[region] = button
-            (bottom if ZOOMS[region][1] == "back" else top).addWidget(button)
-        top.addStretch(1)
-        bottom.addSpacing(12)
+            bottom.addWidget(button)
+        bottom.addStretch(1)
         self.status_label = QLabel()
         self.status_label.setObjectName("chartStatus")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bottom.addWidget(self.status_label, 1)
+        top.addWidget(self.status_label, 1)
 
         self.legend = QLabel(
             f"<span style='color:{POINT_COLOUR}'>●</span> point &nbsp;&nbsp;"

@@ -13,6 +13,7 @@ from acudesk.domain.checklist import ChecklistStep
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.errors import PermissionDenied
 from acudesk.domain.needles import Condition, PackInput, Side
+from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import PERMISSIONS, Action, Role
 from acudesk.services.audit import AuditFilter
 from acudesk.services.session_view import SessionView
@@ -119,6 +120,9 @@ PERFORMERS: dict[Action, Perform] = {
     ),
     Action.VIEW_AUDIT: lambda c, u, k: c.services.audit.query(u, AuditFilter()),
     Action.CHANGE_SETTINGS: lambda c, u, k: c.services.clinic.change(u, "deep_threshold_mm", 8),
+    Action.MANAGE_PROTOCOLS: lambda c, u, k: c.services.protocols.save_protocol(
+        u, "Cervical osteochondrosis, basic", [NeedleOrder("GB20", Side.LEFT, 8.0)]
+    ),
 }
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from acudesk.domain.needles import Side
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
-from acudesk.ui.models.needle_table_model import NeedleTableModel
+from acudesk.ui.models.needle_table_model import NEEDLING_COLUMNS, NeedleTableModel
 from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
 
 
@@ -78,15 +78,15 @@ class NeedlingPanel(StepPanel):
         grid.addWidget(QLabel("Depth"), 0, 4)
         grid.addWidget(self.depth_spin, 0, 5)
         grid.addWidget(QLabel("Pack"), 1, 0)
-        grid.addWidget(self.pack_combo, 1, 1)
-        grid.addWidget(self.deep_check, 1, 2, 1, 3)
-        grid.addWidget(self.log_button, 1, 5)
+        grid.addWidget(self.pack_combo, 1, 1, 1, 5)
+        grid.addWidget(self.deep_check, 2, 0, 1, 4)
+        grid.addWidget(self.log_button, 2, 4, 1, 2)
         grid.setColumnStretch(1, 1)
         self.layout_.addLayout(grid)
         self.layout_.addWidget(self.point_info)
         self.add_error_label()
 
-        self.model = NeedleTableModel()
+        self.model = NeedleTableModel(NEEDLING_COLUMNS)
         self.table = needle_table(self.model)
         self.table.setObjectName("needleTable")
         self.layout_.addWidget(self.table, 1)
@@ -156,9 +156,7 @@ class NeedlingPanel(StepPanel):
         threshold = self.view.deep_threshold_mm if self.view else 10.0
         deep = self.depth_spin.value() > threshold
         self.deep_check.setEnabled(deep)
-        self.deep_check.setText(
-            f"Deeper than {threshold:g} mm: deep needling confirmed for this needle"
-        )
+        self.deep_check.setText(f"Deeper than {threshold:g} mm: deep needling confirmed")
         if not deep:
             self.deep_check.setChecked(False)
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from acudesk.domain.needles import Condition
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
-from acudesk.ui.models.needle_table_model import NeedleTableModel
+from acudesk.ui.models.needle_table_model import REMOVAL_COLUMNS, NeedleTableModel
 from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
 from acudesk.ui.views.session.needling_panel import needle_table
 
@@ -55,7 +55,7 @@ class RemovalPanel(StepPanel):
         self.summary.setStyleSheet("font-size: 16pt; font-weight: 700;")
         self.layout_.addWidget(self.summary)
 
-        self.model = NeedleTableModel()
+        self.model = NeedleTableModel(REMOVAL_COLUMNS)
         self.table = needle_table(self.model)
         self.table.setObjectName("removalTable")
         self.layout_.addWidget(self.table, 1)
@@ -64,7 +64,7 @@ class RemovalPanel(StepPanel):
         for condition in Condition:
             self.condition_combo.addItem(condition.label, condition)
         self.bleeding_check = QCheckBox("Bleeding")
-        self.remove_button = QPushButton("Remove selected needle (Ctrl+R)")
+        self.remove_button = QPushButton("Remove selected (Ctrl+R)")
         self.remove_button.setObjectName("primary")
         one = QHBoxLayout()
         one.addWidget(QLabel("Condition"))
@@ -76,11 +76,15 @@ class RemovalPanel(StepPanel):
 
         self.count_edit = QLineEdit()
         self.count_edit.setObjectName("removeAllCount")
-        self.count_edit.setPlaceholderText("count")
+        self.count_edit.setPlaceholderText("how many")
         self.count_edit.setMaximumWidth(90)
-        self.remove_all_button = QPushButton("Remove all (all intact, no bleeding)")
+        self.remove_all_button = QPushButton("Remove all, intact")
+        self.remove_all_button.setToolTip(
+            "Records every needle still in as removed intact, without bleeding. "
+            "Type how many you counted first."
+        )
         every = QHBoxLayout()
-        every.addWidget(QLabel("Remove all: type the number of needles still in"))
+        every.addWidget(QLabel("Needles counted:"))
         every.addWidget(self.count_edit)
         every.addWidget(self.remove_all_button)
         every.addStretch(1)

@@ -36,7 +36,7 @@ TICK_MS = 250
 
 STEP_NAMES = (
     (Stage.SCREENING, "Screening"),
-    (Stage.CHECKLIST, "Preparation checklist"),
+    (Stage.CHECKLIST, "Checklist"),
     (Stage.NEEDLING, "Needles"),
     (Stage.RETENTION, "Timer"),
     (Stage.REMOVAL, "Removal"),
@@ -97,7 +97,7 @@ class SessionPage(QWidget):
 
         self.chart = BodyChart(services.points)
         self.chart.setObjectName("bodyChart")
-        self.chart.setFixedWidth(430)
+        self.chart.setFixedWidth(350)
         self.chart.point_clicked.connect(self._on_point_clicked)
         self.chart.needle_clicked.connect(self.removal.remove_needle_by_id)
         self.needling.point_chosen.connect(self.chart.select_point)
@@ -178,6 +178,17 @@ class SessionPage(QWidget):
         if shown:
             self.chart.set_mode("needling" if stage is Stage.NEEDLING else "removal")
             self.chart.set_needles(view.needles)
+            self._face_the_needles(view)
+
+    def _face_the_needles(self, view: SessionView) -> None:
+        """Turn the figure to the side where the needles still in are, if none show now."""
+        sides: dict[str, int] = {}
+        for needle in view.open_needles:
+            point = self._services.points.get(needle.point_code)
+            if point is not None:
+                sides[point.chart_view] = sides.get(point.chart_view, 0) + 1
+        if sides and self.chart.current_view not in sides:
+            self.chart.set_view(max(sides, key=lambda v: sides[v]))
 
     def _on_point_clicked(self, code: str, side: str) -> None:
         self.needling.choose_point(code, side)
