@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position, next_step
+from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.gs1 import parse_gs1
 from acudesk.domain.needles import Material, NeedleSpec, PackInput
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
@@ -37,8 +39,18 @@ AGENTS = (
 class PackForm(QGroupBox):
     """Lot, expiry and needle size of one box of sterile single-use needles."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__("Needle pack (from the box label)")
+        self._services = services
+        self.gtin = ""
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("packCode")
+        self.code_edit.setPlaceholderText(
+            "Scan the box's barcode here, or fill lot and expiry below"
+        )
+        self.code_note = QLabel()
+        self.code_note.setWordWrap(True)
+        self.code_note.hide()
         self.lot_edit = QLineEdit()
         self.lot_edit.setPlaceholderText("Lot number, e.g. 240915B")
         self.expiry_edit = QDateEdit()
@@ -68,11 +80,42 @@ class PackForm(QGroupBox):
         size.addWidget(QLabel("length"))
         size.addWidget(self.length_spin)
         form = QFormLayout(self)
+        form.addRow("Box code", self.code_edit)
+        form.addRow("", self.code_note)
         form.addRow("Lot", self.lot_edit)
         form.addRow("Expiry date", self.expiry_edit)
         form.addRow("Needles", size)
         form.addRow("", self.intact_check)
         form.addRow("", self.record_button)
+
+        self.code_edit.returnPressed.connect(self.read_code)
+
+    def read_code(self) -> None:
+        """A keyboard-wedge scanner types the GS1 string and Enter: fill lot, expiry, needles."""
+        try:
+            code = parse_gs1(self.code_edit.text())
+        except AcuDeskError as error:
+            self._note(str(error), ok=False)
+            self.lot_edit.setFocus()
+            return
+        self.gtin = code.gtin
+        self.lot_edit.setText(code.lot)
+        if code.expiry is not None:
+            self.expiry_edit.setDate(QDate(code.expiry.year, code.expiry.month, code.expiry.day))
+        spec = self._services.protocols.known_spec(code.gtin)
+        if spec is not None:
+            self.material_combo.setCurrentIndex(self.material_combo.findData(spec.material))
+            self.diameter_spin.setValue(spec.diameter_mm)
+            self.length_spin.setValue(spec.length_mm)
+        expiry = f"{code.expiry:%d.%m.%Y}" if code.expiry else "not in the code: enter it"
+        self._note(f"Read: lot {code.lot}, expiry {expiry}. Check the package is intact.", ok=True)
+        self.intact_check.setFocus()
+
+    def _note(self, text: str, *, ok: bool) -> None:
+        self.code_note.setObjectName("ok" if ok else "error")
+        self.code_note.setStyleSheet("color: #1b6e3a;" if ok else "color: #b00020;")
+        self.code_note.setText(text)
+        self.code_note.show()
 
     def pack(self) -> PackInput:
         d = self.expiry_edit.date()
@@ -89,6 +132,9 @@ class PackForm(QGroupBox):
 
     def clear_after_recording(self) -> None:
         self.lot_edit.clear()
+        self.code_edit.clear()
+        self.code_note.hide()
+        self.gtin = ""
         self.intact_check.setChecked(False)
 
 
@@ -129,7 +175,7 @@ class ChecklistPanel(StepPanel):
         self.agent_combo.addItems(AGENTS)
         self.agent_combo.setCurrentIndex(-1)
         self.agent_combo.setPlaceholderText("Aseptic agent used")
-        self.pack_form = PackForm()
+        self.pack_form = PackForm(services)
         self.packs_label = muted_label()
         self.extra = QWidget()
         extra = QFormLayout(self.extra)
@@ -204,9 +250,11 @@ class ChecklistPanel(StepPanel):
         )
 
     def record_pack(self) -> None:
-        pack, spec = self.pack_form.pack(), self.pack_form.spec()
+        pack, spec, gtin = self.pack_form.pack(), self.pack_form.spec(), self.pack_form.gtin
         if self._run(
-            lambda user, sid: self._services.sessions.register_pack(user, sid, pack, spec)
+            lambda user, sid: self._services.sessions.register_pack(
+                user, sid, pack, spec, gtin=gtin
+            )
         ):
             self.pack_form.clear_after_recording()
 

@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from acudesk.domain.errors import AcuDeskError, PermissionDenied, RuleViolation
 from acudesk.domain.needles import Side
+from acudesk.domain.quick_entry import NeedleOrder, parse_quick_entry
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.models.needle_table_model import NEEDLING_COLUMNS, NeedleTableModel
 from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
+from acudesk.ui.views.session.quick_entry_bar import QuickEntryBar
 
 
 def needle_table(model: NeedleTableModel) -> QTableView:
@@ -43,6 +46,8 @@ class NeedlingPanel(StepPanel):
     def __init__(self, services: Services, acting_user: ActingUser) -> None:
         super().__init__(services, acting_user)
         self.layout_.addWidget(title_label("Needles: log each one as it goes in"))
+        self.quick = QuickEntryBar(services)
+        self.layout_.addWidget(self.quick)
 
         self.point_edit = QLineEdit()
         self.point_edit.setObjectName("pointEdit")
@@ -67,7 +72,7 @@ class NeedlingPanel(StepPanel):
         self.depth_spin.setSuffix(" mm")
         self.pack_combo = QComboBox()
         self.deep_check = QCheckBox("Deep needling confirmed for this needle")
-        self.log_button = QPushButton("Log needle (Enter)")
+        self.log_button = QPushButton("Log needle")
         self.log_button.setObjectName("primary")
 
         grid = QGridLayout()
@@ -99,9 +104,13 @@ class NeedlingPanel(StepPanel):
 
         self.point_edit.textChanged.connect(self._on_point_text_changed)
         self.point_edit.returnPressed.connect(self.log_needle)
-        self.depth_spin.valueChanged.connect(self._update_deep_check)
         self.log_button.clicked.connect(self.log_needle)
         self.start_button.clicked.connect(self.start_timer)
+        self.quick.entry.returnPressed.connect(self.log_typed)
+        self.quick.log_button.clicked.connect(self.log_typed)
+        self.quick.apply_button.clicked.connect(self.log_set)
+        self.quick.repeat_button.clicked.connect(self.repeat_last_session)
+        self.quick.save_button.clicked.connect(self.save_set)
 
     def show_view(self, view: SessionView) -> None:
         super().show_view(view)
@@ -118,6 +127,7 @@ class NeedlingPanel(StepPanel):
             self.pack_combo.setCurrentIndex(max(index, 0))
         self.model.set_rows(view.needles)
         self.table.scrollToBottom()
+        self.quick.reload_sets()
         count = len(view.needles)
         self.count_label.setText(f"{count} needle{'s' if count != 1 else ''} logged")
         self.start_button.setEnabled(count > 0)
@@ -153,12 +163,9 @@ class NeedlingPanel(StepPanel):
         self.point_info.setText(text)
 
     def _update_deep_check(self) -> None:
+        """The confirmation names the clinic's threshold; it is given per needle, then cleared."""
         threshold = self.view.deep_threshold_mm if self.view else 10.0
-        deep = self.depth_spin.value() > threshold
-        self.deep_check.setEnabled(deep)
         self.deep_check.setText(f"Deeper than {threshold:g} mm: deep needling confirmed")
-        if not deep:
-            self.deep_check.setChecked(False)
 
     def log_needle(self) -> None:
         code, side = self._point(), Side(self.side_combo.currentData())
@@ -173,8 +180,68 @@ class NeedlingPanel(StepPanel):
             self.deep_check.setChecked(False)
             self.point_edit.setFocus()
 
+    def log_typed(self) -> None:
+        """`GB20 B 10` logs two needles; a refusal keeps the text for correction."""
+        text, pack, deep = self.quick.entry.text(), self._pack(), self.deep_check.isChecked()
+
+        def log(user: int, sid: int) -> SessionView:
+            orders = parse_quick_entry(text, self._services.points)
+            return self._services.sessions.insert_needles(
+                user, sid, orders, pack, deep_confirmed=deep
+            )
+
+        if self._run(log):
+            self.quick.entry.clear()
+            self.deep_check.setChecked(False)
+            self.quick.entry.setFocus()
+
+    def log_set(self) -> None:
+        chosen, pack = self.quick.set_combo.currentData(), self._pack()
+        deep = self.deep_check.isChecked()
+        self._run(
+            lambda user, sid: self._services.protocols.apply_protocol(
+                user, sid, int(chosen or 0), pack, deep_confirmed=deep
+            )
+        )
+
+    def repeat_last_session(self) -> None:
+        pack, deep = self._pack(), self.deep_check.isChecked()
+        self._run(
+            lambda user, sid: self._services.protocols.repeat_last_session(
+                user, sid, pack, deep_confirmed=deep
+            )
+        )
+
+    def save_set(self) -> None:
+        if self.view is None:
+            return
+        orders = [NeedleOrder(n.point_code, Side(n.side), n.depth_mm) for n in self.view.needles]
+        name = self.quick.set_name.text()
+        user = self._acting_user()
+        try:
+            if user is None:
+                raise PermissionDenied("Log in first.")
+            if not orders:
+                raise RuleViolation("empty_set", "Log the needles first; the set saves them.")
+            self._services.protocols.save_protocol(user, name, orders)
+        except AcuDeskError as error:
+            self.show_error(str(error))
+            return
+        self.clear_error()
+        self.quick.set_name.clear()
+        self.quick.reload_sets()
+
+    def _pack(self) -> int:
+        return int(self.pack_combo.currentData() or 0)
+
     def start_timer(self) -> None:
         self._run(self._services.sessions.start_retention)
 
     def _field_widgets(self) -> dict[str, QWidget]:
-        return {"point": self.point_edit, "side": self.side_combo, "depth": self.depth_spin}
+        return {
+            "point": self.point_edit,
+            "side": self.side_combo,
+            "depth": self.depth_spin,
+            "entry": self.quick.entry,
+            "name": self.quick.set_name,
+        }

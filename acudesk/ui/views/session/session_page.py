@@ -229,7 +229,10 @@ class SessionPage(QWidget):
         if panel is self.checklist:
             self.checklist.confirm_current()
         elif panel is self.needling:
-            self.needling.log_needle()
+            if self.needling.quick.entry.text().strip():
+                self.needling.log_typed()
+            else:
+                self.needling.log_needle()
         elif panel is self.removal:
             self.removal.remove_selected()
         elif panel is self.rest:
