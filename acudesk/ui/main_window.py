@@ -218,7 +218,12 @@ class MainWindow(QMainWindow):
         self.gate.lock.show_timer(self.session_page.view, self._services.clock.now())
 
     def _show_warnings(self) -> None:
+        """Certificate warnings go to the administrator and to the practitioner concerned."""
+        user = self.current_user
         warnings = self._services.users.certificate_warnings()
+        if user is None or Role.ADMINISTRATOR not in user.roles:
+            name = user.full_name if user else "\0"
+            warnings = [w for w in warnings if w.startswith(name)]
         self.warning_label.setText("  ".join(warnings))
         self.warning_label.setVisible(bool(warnings))
 

@@ -105,10 +105,12 @@ class TimerDisplay(QFrame):
                 self.time_label.setText(kept_in)
                 self.state_label.setText("All needles out. Time the needles were in:")
         background, foreground = _STYLES[state.phase]
+        # Until the needles are in there is nothing to read from the couch: keep it small.
+        size, width = (28, 150) if state.phase is TimerPhase.NOT_STARTED else (64, 330)
         self.setStyleSheet(
             f"QFrame#timerDisplay {{ background: {background}; border-radius: 8px; }}"
-            f"QLabel#timerNumerals {{ font-size: 64pt; font-weight: 700; color: {foreground};"
-            " font-family: 'DejaVu Sans Mono', monospace; min-width: 330px; }"
+            f"QLabel#timerNumerals {{ font-size: {size}pt; font-weight: 700; color: {foreground};"
+            f" font-family: 'DejaVu Sans Mono', monospace; min-width: {width}px; }}"
             f"QLabel#timerPlace {{ font-size: 16pt; font-weight: 600; color: {foreground}; }}"
             f"QLabel#timerState {{ font-size: 16pt; font-weight: 700; color: {foreground}; }}"
         )

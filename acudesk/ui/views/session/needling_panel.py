@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -97,7 +98,12 @@ class NeedlingPanel(StepPanel):
         self.layout_.addWidget(self.table, 1)
         self.count_label = QLabel()
         self.count_label.setObjectName("sectionTitle")
-        self.layout_.addWidget(self.count_label)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count_label)
+        count_row.addStretch(1)
+        count_row.addWidget(self.quick.set_name, 2)
+        count_row.addWidget(self.quick.save_button)
+        self.layout_.addLayout(count_row)
         self.start_button = QPushButton("Needles placed: start the timer (Ctrl+T)")
         self.start_button.setObjectName("primary")
         self.layout_.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignLeft)

@@ -52,8 +52,6 @@ class QuickEntryBar(QWidget):
         grid.addWidget(self.set_combo, 1, 1)
         grid.addWidget(self.apply_button, 1, 2)
         grid.addWidget(self.repeat_button, 1, 3, 1, 2)
-        grid.addWidget(self.set_name, 2, 1, 1, 2)
-        grid.addWidget(self.save_button, 2, 3, 1, 2)
         grid.setColumnStretch(1, 1)
 
     def reload_sets(self) -> None:
