@@ -40,6 +40,7 @@ class Action(StrEnum):
     RECORD_OUTCOME = "record the outcome"
     SIGN_SESSION = "sign the session"
     ADD_ADDENDUM = "add an addendum to a signed session"
+    EXPORT_RECORD = "export a session record"
     MANAGE_PROTOCOLS = "manage point sets"
     MANAGE_USERS = "manage users"
     MANAGE_CREDENTIALS = "record practitioners' credentials"
@@ -67,6 +68,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_OUTCOME: frozenset({_A}),
     Action.SIGN_SESSION: frozenset({_A}),
     Action.ADD_ADDENDUM: frozenset({_A}),
+    Action.EXPORT_RECORD: frozenset({_A, _N}),
     Action.MANAGE_PROTOCOLS: frozenset({_A}),
     Action.MANAGE_USERS: frozenset({_ADM}),
     Action.MANAGE_CREDENTIALS: frozenset({_ADM}),

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -51,9 +52,11 @@ from acudesk.domain.timer import validate_end_rest
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
+from acudesk.services.record_export import record_document
 from acudesk.services.screening import findings_text, profile_of, reasons_text
 from acudesk.services.session_view import SessionView, load_view
 from acudesk.services.users import certificate_of
+from acudesk.settings import default_data_dir
 
 ADVERSE_KINDS = ("bleeding", "pain", "dizziness", "nausea", "broken_needle", "other")
 SEVERITIES = ("mild", "moderate", "severe")
@@ -635,6 +638,32 @@ class SessionService(ServiceBase):
                 after={"session": session_id, "text": body},
             )
         return self.view(session_id)
+
+    def export_record(self, user_id: int, session_id: int, folder: Path | None = None) -> Path:
+        """Write the signed record as an HTML file; the export itself is audited."""
+        folder = folder or default_data_dir() / "exports"
+        with self._db.unit_of_work() as s:
+            self._actor(s, user_id, Action.EXPORT_RECORD)
+            view = load_view(s, _session(s, session_id), load_options(s))
+            if view.signed_at is None:
+                raise RuleViolation(
+                    "not_signed", "Only a signed record can be exported; sign the session first."
+                )
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp = self._db.clock.now().strftime("%Y%m%dT%H%M%SZ")
+            path = folder / f"session-{view.id}-{stamp}.html"
+            self._audit(
+                s,
+                user_id,
+                "export",
+                "session",
+                session_id,
+                patient_id=view.patient_id,
+                after={"file": str(path)},
+            )
+            path.write_text(record_document(view), encoding="utf-8")
+            path.chmod(0o600)
+        return path
 
     # -- plumbing -----------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
@@ -347,7 +349,11 @@ def test_nurse_cannot_log_a_needle_on_screen(
 
 
 def test_signed_session_is_read_only_on_screen(
-    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    demo_services: Services,
+    clock: FakeClock,
+    tmp_path: Path,
 ) -> None:
     window = make_window()
     doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
@@ -383,6 +389,11 @@ def test_signed_session_is_read_only_on_screen(
     assert "Addendum by Dr Elena Ivanova" in record and "Pain after was 3" in record
     assert "Pain before 4, after 2" in record  # the original stays visible
     assert s.view(session_id).pain_after == 2
+    page.record.export_dir = tmp_path
+    qtbot.mouseClick(page.record.export_button, Qt.MouseButton.LeftButton)
+    (exported,) = tmp_path.glob("session-*.html")
+    assert "Addendum</b> by Dr Elena Ivanova" in exported.read_text(encoding="utf-8")
+    assert str(exported) in page.record.export_label.text()
 
 
 def test_restart_mid_session_resumes_with_the_right_remaining_time(

@@ -3,9 +3,11 @@ elsewhere with a clear message; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +115,9 @@ PERFORMERS: dict[Action, Perform] = {
     Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id),
     Action.ADD_ADDENDUM: lambda c, u, k: c.services.sessions.add_addendum(
         u, _signed(c, k).id, "Correction"
+    ),
+    Action.EXPORT_RECORD: lambda c, u, k: c.services.sessions.export_record(
+        u, _signed(c, k).id, Path(tempfile.mkdtemp(prefix="acudesk-export-"))
     ),
     Action.MANAGE_USERS: lambda c, u, k: c.services.users.set_active(u, c.nurse, False),
     Action.MANAGE_CREDENTIALS: lambda c, u, k: c.services.users.add_credential(

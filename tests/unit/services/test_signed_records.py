@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from acudesk.domain.clock import FakeClock
+from acudesk.domain.errors import RuleViolation
 from acudesk.domain.needles import Side
 from tests.unit.services.conftest import Clinic, prepare, start
 
@@ -115,3 +117,23 @@ def test_audit_verify_finds_edited_deleted_inserted_and_reordered_events(
     report = clinic.services.audit.verify()
     assert not report.intact
     assert problem in report.text
+
+
+def test_export_writes_the_signed_record_and_is_audited(
+    clinic: Clinic, clock: FakeClock, tmp_path: Path
+) -> None:
+    sid = _signed_session(clinic, clock)
+    path = clinic.services.sessions.export_record(clinic.nurse, sid, tmp_path / "exports")
+    text = path.read_text(encoding="utf-8")
+    assert "Maria Sokolova" in text and "GB20 left" in text and "Signed</b> by Dr Elena" in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    (event,) = [r for r in clinic.services.audit.query(clinic.admin) if r.action == "export"]
+    assert event.user == "Olga Smirnova" and str(path) in event.after
+
+
+def test_an_unsigned_record_is_not_exported(clinic: Clinic, tmp_path: Path) -> None:
+    view = start(clinic)
+    folder = tmp_path / "exports"
+    with pytest.raises(RuleViolation, match="signed"):
+        clinic.services.sessions.export_record(clinic.doctor, view.id, folder)
+    assert not folder.exists()
