@@ -9,20 +9,10 @@ from acudesk.domain.checklist import ChecklistStep, Position
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
 from tests.gui.conftest import WindowFactory, user_id
-from tests.gui.test_session_flow import _confirm_checklist, _open_maria_session
+from tests.gui.test_session_flow import _open_maria_session, _ready_for_needles
 
 GS1_BOX = "(01)04012345678901(17)280630(10)LOT2291"
 GS1_SCANNED = "]C1" + "0104012345678901" + "17280630" + "10LOT2291"
-
-
-def _ready(qtbot: QtBot, window: MainWindow, services: Services) -> tuple[int, int]:
-    doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
-    return session_id, doctor
 
 
 def _type(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -37,7 +27,7 @@ def test_typed_entries_log_needles_and_bad_ones_say_why(
 ) -> None:
 
     window = make_window()
-    session_id, _doctor = _ready(qtbot, window, demo_services)
+    session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
     panel = window.session_page.needling
     _type(qtbot, window, "gb20 b 8")
     _type(qtbot, window, "GV14 6")
@@ -65,7 +55,7 @@ def test_a_saved_point_set_is_logged_in_one_action(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services
 ) -> None:
     window = make_window()
-    session_id, _doctor = _ready(qtbot, window, demo_services)
+    session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
     panel = window.session_page.needling
     _type(qtbot, window, "GB20 B 8")
     _type(qtbot, window, "GV14 5")

@@ -65,6 +65,19 @@ def _confirm_checklist(
         qtbot.keyClick(window.session_page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
 
+def _ready_for_needles(
+    qtbot: QtBot, window: MainWindow, services: Services
+) -> tuple[int, int, int]:
+    """Maria's session with the checklist done by the nurse; the acupuncturist is signed in."""
+    doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    return session_id, doctor, nurse
+
+
 def _log(qtbot: QtBot, window: MainWindow, code: str, side: str, depth: float) -> None:
     panel = window.session_page.needling
     panel.point_edit.clear()
@@ -235,12 +248,7 @@ def test_needle_refusals_on_screen(
     message: str,
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    _session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
     _log(qtbot, window, code, side, depth)
     panel = window.session_page.needling
     assert message in panel.error_label.text()
@@ -252,12 +260,7 @@ def test_removal_count_mismatch_and_closing_with_a_needle_in_are_refused(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    session_id, doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
     for code, side, depth in TEN_NEEDLES[:3]:
         _log(qtbot, window, code, side, depth)
     page = window.session_page
@@ -282,12 +285,7 @@ def test_broken_needle_opens_an_incident_form(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    session_id, _doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
     _log(qtbot, window, "GB20", "Left", 8)
     page = window.session_page
     qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
@@ -311,12 +309,7 @@ def test_ending_rest_early_needs_a_reason_on_screen(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    session_id, _doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
     _log(qtbot, window, "GB20", "Left", 8)
     page = window.session_page
     qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
@@ -356,12 +349,7 @@ def test_signed_session_is_read_only_on_screen(
     tmp_path: Path,
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    session_id, doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
     _log(qtbot, window, "GB20", "Left", 8)
     s = demo_services.sessions
     s.start_retention(doctor, session_id)
@@ -432,12 +420,7 @@ def test_needles_logged_and_removed_by_clicking_the_chart(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
 ) -> None:
     window = make_window()
-    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    window.set_acting_user(doctor)
-    session_id = _open_maria_session(window, demo_services, doctor)
-    window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
-    window.set_acting_user(doctor)
+    session_id, _doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
     page = window.session_page
     chart, panel = page.chart, page.needling
     assert chart.isVisible() and chart.mode == "needling"
