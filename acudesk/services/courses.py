@@ -15,14 +15,17 @@ from acudesk.domain.schedule import plan_durations, validate_override
 from acudesk.domain.screening import (
     Caution,
     ScreeningResult,
-    require_may_start,
-    screen,
-    validate_caution_acknowledgements,
 )
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.dto import CourseView, PatientHistory, PlannedSessionRow
-from acudesk.services.screening import findings_text, profile_of, reasons_text
+from acudesk.services.screening import (
+    load_patient,
+    reasons_text,
+    screen_and_acknowledge,
+    screen_patient,
+    screening_row,
+)
 
 
 def course_view(s: Session, course: m.Course) -> CourseView:
@@ -64,13 +67,7 @@ class CourseService(ServiceBase):
 
     def screen_for_course(self, patient_id: int) -> ScreeningResult:
         with self._db.reading() as s:
-            patient = _patient(s, patient_id)
-            options = load_options(s)
-            return screen(
-                profile_of(patient),
-                local_date(self._db.clock.now()),
-                minimum_age=options.minimum_age,
-            )
+            return screen_patient(s, patient_id, local_date(self._db.clock.now()))
 
     def plan_course(
         self,
@@ -82,14 +79,11 @@ class CourseService(ServiceBase):
         now = self._db.clock.now()
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.PLAN_COURSE)
-            patient = _patient(s, patient_id)
             options = load_options(s)
             plan_durations(sessions, options.first_session_minutes, options.last_session_minutes)
-            result = screen(profile_of(patient), local_date(now), minimum_age=options.minimum_age)
-            require_may_start(result)
-            found = {f.code for f in result.cautions}
-            reasons = {c: r for c, r in (caution_reasons or {}).items() if c in found}
-            validate_caution_acknowledgements(result, reasons)
+            result, reasons = screen_and_acknowledge(
+                s, patient_id, local_date(now), caution_reasons
+            )
             open_course = self._history(s, patient_id).current_course
             if open_course is not None:
                 raise RuleViolation(
@@ -115,15 +109,13 @@ class CourseService(ServiceBase):
             s.add(course)
             s.flush()
             s.add(
-                m.Screening(
+                screening_row(
+                    result,
+                    reasons,
                     course_id=course.id,
                     session_id=None,
-                    screened_on=local_date(now),
-                    may_start=True,
-                    findings=findings_text(result),
-                    caution_reasons=reasons_text(reasons),
-                    performed_by=user_id,
-                    performed_at=now,
+                    user_id=user_id,
+                    now=now,
                 )
             )
             self._audit(
@@ -186,7 +178,7 @@ class CourseService(ServiceBase):
 
     def history(self, patient_id: int) -> PatientHistory:
         with self._db.reading() as s:
-            _patient(s, patient_id)
+            load_patient(s, patient_id)
             return self._history(s, patient_id)
 
     @staticmethod
@@ -199,10 +191,3 @@ class CourseService(ServiceBase):
             (r.session_id for c in views for r in c.rows if r.status == "in progress"), None
         )
         return PatientHistory(patient_id, views, open_id)
-
-
-def _patient(s: Session, patient_id: int) -> m.Patient:
-    patient = s.get(m.Patient, patient_id)
-    if patient is None:
-        raise NotFound(f"Patient {patient_id} does not exist.")
-    return patient

@@ -43,9 +43,6 @@ from acudesk.domain.roles import Action
 from acudesk.domain.screening import (
     Caution,
     ScreeningResult,
-    require_may_start,
-    screen,
-    validate_caution_acknowledgements,
 )
 from acudesk.domain.session_flow import can
 from acudesk.domain.timer import validate_end_rest
@@ -53,7 +50,12 @@ from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
 from acudesk.services.record_export import record_document
-from acudesk.services.screening import findings_text, profile_of, reasons_text
+from acudesk.services.screening import (
+    reasons_text,
+    screen_and_acknowledge,
+    screen_patient,
+    screening_row,
+)
 from acudesk.services.session_view import SessionView, load_view
 from acudesk.services.users import certificate_of
 from acudesk.settings import default_data_dir
@@ -107,15 +109,7 @@ class SessionService(ServiceBase):
 
     def screen_today(self, patient_id: int) -> ScreeningResult:
         with self._db.reading() as s:
-            patient = s.get(m.Patient, patient_id)
-            if patient is None:
-                raise NotFound(f"Patient {patient_id} does not exist.")
-            options = load_options(s)
-            return screen(
-                profile_of(patient),
-                local_date(self._db.clock.now()),
-                minimum_age=options.minimum_age,
-            )
+            return screen_patient(s, patient_id, local_date(self._db.clock.now()))
 
     # -- screening and start ------------------------------------------------------------
 
@@ -130,15 +124,10 @@ class SessionService(ServiceBase):
             self._actor(s, user_id, Action.SCREEN)
             doctor = self._actor(s, user_id, Action.START_SESSION)
             require_certificate(certificate_of(s, user_id, local_date(now)), doctor.full_name)
-            patient = s.get(m.Patient, patient_id)
-            if patient is None:
-                raise NotFound(f"Patient {patient_id} does not exist.")
             options = load_options(s)
-            result = screen(profile_of(patient), local_date(now), minimum_age=options.minimum_age)
-            require_may_start(result)
-            found = {f.code for f in result.cautions}
-            reasons = {c: r for c, r in (caution_reasons or {}).items() if c in found}
-            validate_caution_acknowledgements(result, reasons)
+            result, reasons = screen_and_acknowledge(
+                s, patient_id, local_date(now), caution_reasons
+            )
             history = CourseService._history(s, patient_id)
             if history.open_session_id is not None:
                 raise RuleViolation(
@@ -165,15 +154,13 @@ class SessionService(ServiceBase):
             s.add(t)
             s.flush()
             s.add(
-                m.Screening(
+                screening_row(
+                    result,
+                    reasons,
                     course_id=course.id,
                     session_id=t.id,
-                    screened_on=local_date(now),
-                    may_start=True,
-                    findings=findings_text(result),
-                    caution_reasons=reasons_text(reasons),
-                    performed_by=user_id,
-                    performed_at=now,
+                    user_id=user_id,
+                    now=now,
                 )
             )
             self._audit(
