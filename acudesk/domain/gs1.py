@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from biip import ParseError, parse
-
 from acudesk.domain.errors import RuleViolation
 
 FIELD = "pack_code"
@@ -75,6 +73,8 @@ def parse_gs1(text: str) -> PackCode:
             field=FIELD,
         )
     try:
+        from biip import ParseError, parse  # loaded at the first scan, not at start-up
+
         result = parse(_element_string(text))
     except (ParseError, ValueError):
         raise _not_a_pack_code("it could not be read as GS1 data") from None

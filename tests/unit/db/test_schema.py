@@ -18,6 +18,7 @@ from acudesk.db.base import Base
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import (
+    SCHEMA_HEAD,
     alembic_config,
     current_revision,
     head_revision,
@@ -195,4 +196,10 @@ def test_fresh_file_is_not_copied(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{path}")
     assert upgrade(engine) is None
     assert list(tmp_path.glob("*.bak")) == []
+    engine.dispose()
+
+
+def test_the_schema_head_known_at_start_up_is_alembics_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    assert head_revision(engine) == SCHEMA_HEAD
     engine.dispose()
