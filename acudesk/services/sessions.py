@@ -83,6 +83,12 @@ class _Work:
     view: SessionView
     options: ClinicOptions
     user: m.User
+    after: SessionView | None = None
+
+    @property
+    def result(self) -> SessionView:
+        assert self.after is not None
+        return self.after
 
 
 class SessionService(ServiceBase):
@@ -214,7 +220,7 @@ class SessionService(ServiceBase):
                 )
             )
             self._audit_session(w, "confirm step", after={"step": step.value, "detail": detail})
-        return self.view(session_id)
+        return w.result
 
     def register_pack(
         self,
@@ -258,7 +264,7 @@ class SessionService(ServiceBase):
                     "length_mm": row.length_mm,
                 },
             )
-        return self.view(session_id)
+        return w.result
 
     # -- needling -----------------------------------------------------------------------
 
@@ -275,7 +281,7 @@ class SessionService(ServiceBase):
     ) -> SessionView:
         with self._work(user_id, session_id, Action.INSERT_NEEDLE) as w:
             self._insert(w, point_code, side, depth_mm, pack_id, deep_confirmed=deep_confirmed)
-        return self.view(session_id)
+        return w.result
 
     def insert_needles(
         self,
@@ -312,7 +318,7 @@ class SessionService(ServiceBase):
                         field=error.field,
                         remedy=error.remedy,
                     ) from error
-        return self.view(session_id)
+        return w.result
 
     def _insert(
         self,
@@ -387,7 +393,7 @@ class SessionService(ServiceBase):
                 "start timer",
                 after={"at": w.t.retention_started_at.isoformat(), "minutes": w.t.planned_minutes},
             )
-        return self.view(session_id)
+        return w.result
 
     def acknowledge_alarm(self, user_id: int, session_id: int) -> SessionView:
         now = self._db.clock.now()
@@ -398,7 +404,7 @@ class SessionService(ServiceBase):
                 w.t.alarm_acknowledged_at = now
                 w.t.alarm_acknowledged_by = user_id
                 self._audit_session(w, "acknowledge alarm", after={"at": now.isoformat()})
-        return self.view(session_id)
+        return w.result
 
     # -- removal ------------------------------------------------------------------------
 
@@ -422,7 +428,7 @@ class SessionService(ServiceBase):
                     f"{needle.removed_at:%H:%M} by {needle.removed_by}.",
                 )
             self._remove(w, [needle.id], condition, bleeding)
-        return self.view(session_id)
+        return w.result
 
     def remove_all(self, user_id: int, session_id: int, typed_count: str) -> SessionView:
         """Every needle still in, all intact; the number typed must match what is in."""
@@ -430,7 +436,7 @@ class SessionService(ServiceBase):
             still_in = w.view.open_needles
             validate_remove_all(typed_count, len(still_in))
             self._remove(w, [n.id for n in still_in], Condition.INTACT, False)
-        return self.view(session_id)
+        return w.result
 
     def _remove(self, w: _Work, ids: Sequence[int], condition: Condition, bleeding: bool) -> None:
         now = self._db.clock.now()
@@ -497,7 +503,7 @@ class SessionService(ServiceBase):
                     "action_taken": incident.action_taken,
                 },
             )
-        return self.view(session_id)
+        return w.result
 
     # -- rest, outcome, signature ---------------------------------------------------------
 
@@ -514,7 +520,7 @@ class SessionService(ServiceBase):
                 "end rest",
                 after={"at": now.isoformat(), "reason": w.t.rest_end_reason},
             )
-        return self.view(session_id)
+        return w.result
 
     def record_outcome(
         self,
@@ -578,7 +584,7 @@ class SessionService(ServiceBase):
                     "adverse_events": [e.__dict__ for e in adverse_events],
                 },
             )
-        return self.view(session_id)
+        return w.result
 
     def sign(self, user_id: int, session_id: int) -> SessionView:
         now = self._db.clock.now()
@@ -587,7 +593,7 @@ class SessionService(ServiceBase):
             w.t.signed_by = user_id
             w.t.content_hash = content_hash(w.view)
             self._audit_session(w, "sign", after={"content_hash": w.t.content_hash})
-        return self.view(session_id)
+        return w.result
 
     def add_addendum(self, user_id: int, session_id: int, text: str) -> SessionView:
         """A correction to a signed session: signed in turn; the original stays as it was."""
@@ -662,8 +668,11 @@ class SessionService(ServiceBase):
             options = load_options(s)
             view = load_view(s, t, options)
             can(action, view.facts(self._db.clock.now()))
-            yield _Work(s, t, view, options, user)
+            work = _Work(s, t, view, options, user)
+            yield work
             s.flush()
+            # Read back inside the transaction: what the screen then shows is what commits.
+            work.after = load_view(s, t, options)
 
     def _audit_session(
         self,
