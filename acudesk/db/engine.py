@@ -23,10 +23,18 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def ensure_private_file(path: Path) -> None:
-    """Create the database file readable and writable by its owner only (0600)."""
+    """Create the database file readable and writable by its owner only (0600).
+
+    An existing file is never opened here: closing any descriptor of a SQLite file drops the
+    POSIX locks every connection of this process holds on it, which can lose committed data.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
     os.chmod(path, 0o600)
 
 

@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session_page.ticker.stop()
+        self.session_page.alarm_timer.stop()
         self.idle_timer.stop()
         self.lock_screen_timer.stop()
         app = QApplication.instance()

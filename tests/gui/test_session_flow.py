@@ -453,3 +453,22 @@ def test_needles_logged_and_removed_by_clicking_the_chart(
     assert not after.open_needles
     assert {n.removed_by for n in after.needles} == {"Olga Smirnova"}
     assert page.stack.currentWidget() is page.rest
+
+
+def test_the_alarm_is_armed_to_the_moment_not_the_next_repaint(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
+    _log(qtbot, window, "GB20", "Left", 8)
+    page = window.session_page
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    clock.advance(
+        minutes=4,
+        seconds=59,
+    )
+    clock.advance(0.7)
+    page.tick()
+    assert page.alarm_timer.isActive()
+    assert page.alarm_timer.remainingTime() <= 300  # fires at the end itself
+    assert demo_services.sessions.view(session_id).planned_minutes == 5

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -112,6 +113,11 @@ class SessionPage(QWidget):
         layout.addWidget(self.timer_display)
         layout.addLayout(body, 1)
 
+        self._armed_for: datetime | None = None
+        self.alarm_timer = QTimer(self)
+        self.alarm_timer.setSingleShot(True)
+        self.alarm_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.alarm_timer.timeout.connect(self.tick)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
@@ -205,6 +211,23 @@ class SessionPage(QWidget):
         self.timer_display.show_state(self.view, now)
         self.rest.tick(now)
         self._announce(now)
+        self._arm_for_next_alarm(now)
+
+    def _arm_for_next_alarm(self, now: datetime) -> None:
+        """The 250 ms repaint could sound an alarm up to a tick late: close to the moment, a
+        one-off precise timer fires exactly at it."""
+        view = self.view
+        if view is None or view.retention_started_at is None or view.needles_out_at is not None:
+            return
+        end = view.retention_started_at + timedelta(minutes=view.planned_minutes)
+        events = [end] if view.alarm_acknowledged_at else [end, end + timedelta(seconds=120)]
+        upcoming = [e for e in events if e > now]
+        if not upcoming or upcoming[0] == self._armed_for:
+            return
+        due_s = (upcoming[0] - now).total_seconds()
+        if due_s < 2 * TICK_MS / 1000:
+            self._armed_for = upcoming[0]
+            self.alarm_timer.start(math.ceil(due_s * 1000))
 
     def _announce(self, now: datetime) -> None:
         """A one-line timer for when another page is in front: the timer stays in view."""

@@ -1,0 +1,100 @@
+"""Sessions the benchmarks give on the big database, through the services as the window does.
+
+Everything created here lies above the generated database's watermark; ``restore`` deletes it
+again (children first), so every run starts from the database as generated. The audit trail stays
+intact because only its newest events go: what remains is a prefix of the chain. Bench sessions
+are never signed: the database refuses to delete a signed session (migration 0002).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, delete
+
+from acudesk.db.base import Base
+from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.clock import local_date
+from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
+from acudesk.domain.patients import PatientInput, Sex
+from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
+
+SPEC = NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0)
+DEPTHS_MM = (3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
+
+
+@dataclass(frozen=True)
+class Actors:
+    doctor: int
+    nurse: int
+
+
+def actors(services: Services) -> Actors:
+    users = {u.username: u.id for u in services.users.list_users()}
+    return Actors(doctor=users["doctor01"], nurse=users["nurse01"])
+
+
+def bench_patient(services: Services, who: Actors, label: str) -> int:
+    today = local_date(services.clock.now())
+    data = PatientInput(
+        full_name=f"Bench {label} Patient",
+        sex=Sex.FEMALE,
+        date_of_birth=date(today.year - 45, 3, 14),
+        diagnosis_code="M42.12",
+        complaints="Created by the benchmarks; removed when they finish.",
+    )
+    return services.patients.register(who.nurse, data).id
+
+
+def open_session(services: Services, who: Actors, patient_id: int) -> SessionView:
+    """Plan a course, start session 1, confirm the checklist and record one pack."""
+    sessions = services.sessions
+    services.courses.plan_course(who.doctor, patient_id, 10)
+    view = sessions.start_session(who.doctor, patient_id)
+    expiry = local_date(services.clock.now()) + timedelta(days=400)
+    for step in ORDER:
+        if step is ChecklistStep.NEEDLES:
+            view = sessions.register_pack(
+                who.nurse, view.id, PackInput("BENCH-LOT-1", expiry, True), SPEC
+            )
+        view = sessions.confirm_check(
+            who.nurse,
+            view.id,
+            step,
+            position=Position.PRONE if step is ChecklistStep.POSITION else None,
+            agent="Ethanol 70%" if step is ChecklistStep.SKIN_DISINFECTED else None,
+        )
+    return view
+
+
+def needle_plan(services: Services, count: int, seed: int) -> list[tuple[str, Side, float]]:
+    """Distinct points and sides from the catalog, 3-8 mm deep, within each point's cap."""
+    rng = random.Random(seed)
+    sites = [
+        (p.code, side, p.depth_limit_mm)
+        for p in services.points
+        for side in ((Side.LEFT, Side.RIGHT) if p.bilateral else (Side.MIDLINE,))
+    ]
+    chosen = rng.sample(sites, count)
+    return [(code, side, min(rng.choice(DEPTHS_MM), cap)) for code, side, cap in chosen]
+
+
+def restore(engine: Engine, watermark: Mapping[str, int]) -> dict[str, int]:
+    """Delete every row above the watermark, children before parents; returns rows deleted."""
+    deleted: dict[str, int] = {}
+    with engine.begin() as c:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == "user_roles":
+                statement = delete(table).where(table.c.user_id > watermark.get("users", 0))
+            elif "id" in table.c and table.name in watermark:
+                statement = delete(table).where(table.c.id > watermark[table.name])
+            else:
+                continue
+            count = c.execute(statement).rowcount
+            if count:
+                deleted[table.name] = count
+    return deleted
