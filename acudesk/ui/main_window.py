@@ -82,8 +82,8 @@ class MainWindow(QMainWindow):
         self.welcome.setObjectName("muted")
         self.patient_page = PatientPage(services, self.acting_user_id)
         self.session_page = SessionPage(services, self.acting_user_id, bell or SoundAlarm())
-        self.admin_page = AdminPage(services, self.acting_user_id)
-        for page in (self.welcome, self.patient_page, self.session_page, self.admin_page):
+        self._admin_page: AdminPage | None = None  # built when an administrator opens it
+        for page in (self.welcome, self.patient_page, self.session_page):
             self.pages.addWidget(page)
 
         self.splitter = QSplitter()
@@ -125,7 +125,6 @@ class MainWindow(QMainWindow):
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
         self.session_page.timer_updated.connect(self._on_timer_updated)
-        self.admin_page.users_changed.connect(self._show_warnings)
         self.compact_timer.clicked.connect(self._back_to_session)
         self.pages.currentChanged.connect(lambda _i: self.session_page.tick())
         for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
@@ -164,9 +163,9 @@ class MainWindow(QMainWindow):
         self._last_input = self._services.clock.monotonic()
         self._show_warnings()
         self.admin_action.setVisible(Role.ADMINISTRATOR in user.roles)
-        if self.pages.currentWidget() is self.admin_page:
+        if self._admin_page is not None and self.pages.currentWidget() is self._admin_page:
             if Role.ADMINISTRATOR in user.roles:
-                self.admin_page.refresh()
+                self._admin_page.refresh()
             else:
                 self.pages.setCurrentWidget(self.welcome)
         if self.patient_page.patient_id is not None:
@@ -233,6 +232,14 @@ class MainWindow(QMainWindow):
         self.patient_page.show_patient(patient_id)
         self.pages.setCurrentWidget(self.patient_page)
         self.show_patient_list(True)
+
+    @property
+    def admin_page(self) -> AdminPage:
+        if self._admin_page is None:
+            self._admin_page = AdminPage(self._services, self.acting_user_id)
+            self._admin_page.users_changed.connect(self._show_warnings)
+            self.pages.addWidget(self._admin_page)
+        return self._admin_page
 
     def open_administration(self) -> None:
         self.admin_page.refresh()
