@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.lock_screen_timer.stop()
         self._last_input = self._services.clock.monotonic()
         self._show_warnings()
+        self.session_page.apply_roles(user.roles)
         self.admin_action.setVisible(Role.ADMINISTRATOR in user.roles)
         if self._admin_page is not None and self.pages.currentWidget() is self._admin_page:
             if Role.ADMINISTRATOR in user.roles:

@@ -9,7 +9,11 @@ from acudesk.domain.checklist import ChecklistStep, Position
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
 from tests.gui.conftest import WindowFactory, user_id
-from tests.gui.test_session_flow import _open_maria_session, _ready_for_needles
+from tests.gui.test_session_flow import (
+    _confirm_checklist,
+    _open_maria_session,
+    _ready_for_needles,
+)
 
 GS1_BOX = "(01)04012345678901(17)280630(10)LOT2291"
 GS1_SCANNED = "]C1" + "0104012345678901" + "17280630" + "10LOT2291"
@@ -106,3 +110,43 @@ def test_scanning_the_needle_box_fills_lot_and_expiry(
     qtbot.mouseClick(form.record_button, Qt.MouseButton.LeftButton)
     assert "expired on 31.10.2025" in panel.error_label.text()
     assert len(demo_services.sessions.view(session_id).packs) == 1
+
+
+def test_a_point_in_a_skin_lesion_region_is_refused_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    svetlana = next(p.id for p in demo_services.patients.search("Fedorova"))
+    demo_services.courses.plan_course(doctor, svetlana, 10)
+    view = demo_services.sessions.start_session(doctor, svetlana)
+    window.set_acting_user(doctor)
+    window.open_session(view.id)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _type(qtbot, window, "BL13 L 5")
+    panel = window.session_page.needling
+    assert "skin disease or injury" in panel.error_label.text()
+    assert "Upper back" in panel.error_label.text()
+    assert panel.quick.entry.text() == "BL13 L 5"
+    _type(qtbot, window, "BL23 L 8")  # the lower back is clear
+    assert [n.label for n in demo_services.sessions.view(view.id).needles] == ["BL23 left"]
+
+
+def test_depth_to_the_handle_is_refused_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, demo_services, doctor)
+    window.set_acting_user(nurse)
+    form = window.session_page.checklist.pack_form
+    form.length_spin.setValue(13)  # short needles for the face and hands
+    _confirm_checklist(qtbot, window)
+    window.set_acting_user(doctor)
+    _type(qtbot, window, "LI4 L 13")
+    panel = window.session_page.needling
+    assert "13 mm" in panel.error_label.text() and "length" in panel.error_label.text()
+    assert demo_services.sessions.view(session_id).needles == ()

@@ -369,7 +369,9 @@ def test_signed_session_is_read_only_on_screen(
 
     window.set_acting_user(nurse)
     qtbot.keyClicks(page.record.addendum_edit, "Pain after was 3 on re-asking.")
-    qtbot.mouseClick(page.record.addendum_button, Qt.MouseButton.LeftButton)
+    assert not page.record.addendum_button.isEnabled()
+    assert "acupuncturist" in page.record.addendum_button.toolTip()
+    page.record.add_addendum()  # even sent, the service refuses it
     assert "acupuncturist" in page.record.error_label.text()
     window.set_acting_user(doctor)
     qtbot.mouseClick(page.record.addendum_button, Qt.MouseButton.LeftButton)

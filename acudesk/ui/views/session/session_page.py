@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.roles import PERMISSIONS, Action, Role, may
 from acudesk.domain.session_flow import Stage
 from acudesk.domain.timer import TimerPhase
 from acudesk.services.container import Services
@@ -114,6 +115,14 @@ class SessionPage(QWidget):
         layout.addLayout(body, 1)
 
         self._armed_for: datetime | None = None
+        self._roles: frozenset[Role] = frozenset(Role)
+        self._stateful = {
+            self.checklist.confirm_button,
+            self.needling.start_button,
+            self.removal.remove_button,
+            self.removal.remove_all_button,
+            self.needling.quick.apply_button,
+        }
         self.alarm_timer = QTimer(self)
         self.alarm_timer.setSingleShot(True)
         self.alarm_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -175,6 +184,44 @@ class SessionPage(QWidget):
         self.timer_display.show_state(view, now)
         self._show_chart(view, stage)
         self._announce(now)
+        self._mask_by_role()
+
+    def apply_roles(self, roles: frozenset[Role]) -> None:
+        """Controls follow the permission table; the services check every action regardless."""
+        self._roles = roles
+        if self.view is not None:
+            self.show_view(self.view)
+
+    def _mask_by_role(self) -> None:
+        roles = self._roles
+        controls = (
+            (
+                Action.INSERT_NEEDLE,
+                (
+                    self.needling.log_button,
+                    self.needling.quick.log_button,
+                    self.needling.quick.apply_button,
+                    self.needling.quick.repeat_button,
+                ),
+            ),
+            (Action.MANAGE_PROTOCOLS, (self.needling.quick.save_button,)),
+            (Action.START_RETENTION, (self.needling.start_button,)),
+            (Action.CONFIRM_CHECK, (self.checklist.confirm_button,)),
+            (Action.REGISTER_PACK, (self.checklist.pack_form.record_button,)),
+            (Action.REMOVE_NEEDLE, (self.removal.remove_button, self.removal.remove_all_button)),
+            (Action.RUN_REST, (self.rest.end_button,)),
+            (Action.RECORD_OUTCOME, (self.outcome.save_button,)),
+            (Action.SIGN_SESSION, (self.outcome.sign_button,)),
+            (Action.ADD_ADDENDUM, (self.record.addendum_button,)),
+        )
+        for action, buttons in controls:
+            allowed = may(roles, action)
+            needed = " or ".join(sorted(r.value for r in PERMISSIONS[action]))
+            for button in buttons:
+                # Buttons the step itself switches on and off keep that; the rest follow the role.
+                stateful = button in self._stateful
+                button.setEnabled((button.isEnabled() or not stateful) and allowed)
+                button.setToolTip("" if allowed else f"Only an {needed} may {action.value}.")
 
     def _show_chart(self, view: SessionView, stage: Stage) -> None:
         """The chart helps where needles go in and where they come out."""
