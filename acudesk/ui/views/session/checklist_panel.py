@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -79,14 +79,19 @@ class PackForm(QGroupBox):
         size.addWidget(self.diameter_spin)
         size.addWidget(QLabel("length"))
         size.addWidget(self.length_spin)
+        lot_row = QHBoxLayout()
+        lot_row.addWidget(self.lot_edit, 1)
+        lot_row.addWidget(QLabel("expires"))
+        lot_row.addWidget(self.expiry_edit)
+        last_row = QHBoxLayout()
+        last_row.addWidget(self.intact_check, 1)
+        last_row.addWidget(self.record_button)
         form = QFormLayout(self)
         form.addRow("Box code", self.code_edit)
         form.addRow("", self.code_note)
-        form.addRow("Lot", self.lot_edit)
-        form.addRow("Expiry date", self.expiry_edit)
+        form.addRow("Lot", lot_row)
         form.addRow("Needles", size)
-        form.addRow("", self.intact_check)
-        form.addRow("", self.record_button)
+        form.addRow("", last_row)
 
         self.code_edit.returnPressed.connect(self.read_code)
 
@@ -157,9 +162,8 @@ class ChecklistPanel(StepPanel):
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setFixedHeight(
-            len(ORDER) * 30 + self.table.horizontalHeader().sizeHint().height() + 4
-        )
+        self._full_height = len(ORDER) * 30 + self.table.horizontalHeader().sizeHint().height() + 4
+        self.table.setFixedHeight(self._full_height)
         self.layout_.addWidget(self.table)
 
         self.current_label = QLabel()
@@ -225,6 +229,11 @@ class ChecklistPanel(StepPanel):
         form.setRowVisible(0, step is ChecklistStep.POSITION)
         form.setRowVisible(1, step is ChecklistStep.SKIN_DISINFECTED)
         self.pack_form.setVisible(step is ChecklistStep.NEEDLES)
+        # At the last step the pack form needs the room: the table shrinks to its last rows.
+        short = self.table.horizontalHeader().sizeHint().height() + 3 * 30 + 4
+        self.table.setFixedHeight(short if step is ChecklistStep.NEEDLES else self._full_height)
+        if step is ChecklistStep.NEEDLES:
+            QTimer.singleShot(0, self.table.scrollToBottom)  # once the new height is laid out
         packs = "; ".join(
             f"lot {p.lot}, expires {p.expiry:%d.%m.%Y}, {p.material.replace('_', ' ')} "
             f"{p.diameter_mm:.2f} x {p.length_mm:.0f} mm"
