@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from acudesk.db.base import Base
@@ -20,6 +21,10 @@ from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.clock import FakeClock
 from acudesk.services.container import Services
+
+# Shared, busy machines: a slow example is not a failure. Speed is measured in bench/.
+settings.register_profile("acudesk", deadline=None)
+settings.load_profile("acudesk")
 
 PG_ENV = "ACUDESK_TEST_PG_URL"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
