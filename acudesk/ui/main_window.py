@@ -32,6 +32,7 @@ from acudesk.ui.views.session.session_page import SessionPage
 from acudesk.ui.widgets.timer_display import AlarmBell, SoundAlarm
 
 IDLE_CHECK_MS = 5000
+LIST_WIDTH = 380
 _INPUT_EVENTS = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
 
         self.patient_list = PatientListView(services)
+        self.patient_list.setMinimumWidth(LIST_WIDTH - 40)  # names must stay readable
         self.pages = QStackedWidget()
         self.welcome = QLabel(
             "Choose a patient on the left, or register a new one.\n\n"
@@ -90,7 +92,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.patient_list)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([390, 950])
+        self.splitter.setSizes([LIST_WIDTH, 950])
         self.warning_label = QLabel()
         self.warning_label.setObjectName("warning")
         self.warning_label.setWordWrap(True)
@@ -253,7 +255,10 @@ class MainWindow(QMainWindow):
         self.show_patient_list(False)  # the session needs the whole width; Ctrl+F brings it back
 
     def show_patient_list(self, visible: bool) -> None:
+        was_hidden = self.patient_list.isHidden()
         self.patient_list.setVisible(visible)
+        if visible and was_hidden:
+            self.splitter.setSizes([LIST_WIDTH, max(self.width() - LIST_WIDTH, 600)])
 
     def _search_patients(self) -> None:
         self.show_patient_list(True)

@@ -379,6 +379,16 @@ def test_signed_session_is_read_only_on_screen(
     assert "Addendum by Dr Elena Ivanova" in record and "Pain after was 3" in record
     assert "Pain before 4, after 2" in record  # the original stays visible
     assert s.view(session_id).pain_after == 2
+    qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)  # the history opens it again
+    table = window.patient_page.course_table
+    first = table.model().index(0, 0)
+    qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(first).center()
+    )
+    qtbot.mouseDClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(first).center()
+    )
+    assert window.pages.currentWidget() is page and page.stack.currentWidget() is page.record
     page.record.export_dir = tmp_path
     qtbot.mouseClick(page.record.export_button, Qt.MouseButton.LeftButton)
     (exported,) = tmp_path.glob("session-*.html")

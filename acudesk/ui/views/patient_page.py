@@ -532,5 +532,11 @@ class PatientPage(QWidget):
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._update_duration_button()
 
-    def _on_row_double_clicked(self, _index: QModelIndex) -> None:
+    def _on_row_double_clicked(self, index: QModelIndex) -> None:
+        """A session given or under way opens its record; a planned one, its duration."""
+        if not self.course_model.is_preview and index.isValid():
+            row = self.course_model.row_at(index.row())
+            if row.session_id is not None:
+                self.session_opened.emit(row.session_id)
+                return
         self.change_duration()
