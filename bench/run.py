@@ -11,6 +11,7 @@ Results go to ``bench/results.json`` and are printed as a Markdown table.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -313,8 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     meta = ensure_database(url, sizes, args.seed, default)
-    # One engine for this process: make_engine opens and closes the database file, which drops
-    # the SQLite locks of any connection this process already has to it (POSIX advisory locks).
+    # One engine for this process (before ensure_private_file stopped reopening an existing
+    # file, a second make_engine dropped the SQLite locks of this process's open connections).
     engine = make_engine(url)
     services = Services.build(Database(engine))
     watermark = meta["watermark"]
@@ -325,10 +326,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     leftovers = reset()
     if leftovers:
         log(f"removed rows a previous run left behind: {leftovers}")
+    # The in-process measurements call the services the window calls. The app runs them after
+    # acudesk.ui.application.run_window has done gc.collect(); gc.freeze() on everything built
+    # at start-up; do the same here, so the collector's pauses are those the app would see.
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
     results: dict[str, Any] = {
         "machine": machine(),
         "code": code_version(),
         "database": _database(url, meta, engine),
+        "gc_frozen_objects": frozen,
     }
     log(f"measuring commit {results['code']['commit']}"
         + (" with local changes" if results["code"]["modified"] else ""))  # fmt: skip

@@ -4,7 +4,8 @@
     python -m bench.timer_probe --database-url URL --mode fake   # FakeClock, a 30-minute session
     python -m bench.timer_probe --database-url URL --mode endurance  # how long the screen lasts
 
-Both modes build the real MainWindow on the big database, put a session on its session screen
+Both modes build the real MainWindow on the big database (then, as ``run_window`` does once the
+window is shown, ``gc.collect(); gc.freeze()``), put a session on its session screen
 (a real session of a bench patient, with its timer state set through ``dataclasses.replace`` so the
 end falls inside the measured window) and keep the UI busy meanwhile: a synchronous repaint of the
 whole window every ``REPAINT_S`` and a needle logged through ``SessionService.insert_needle`` into a
@@ -19,7 +20,8 @@ far the truth lies outside that interval, evaluated at every paint and just befo
 - real: the system clock; the page's own 250 ms QTimer ticks; planned 1 minute, measured from
   ``LEAD_S`` before the end to ``TRAIL_S`` after it.
 - fake: a FakeClock driven by a discrete-event simulation of the single-threaded event loop:
-  ticks every 250 ms, repaints and needle logs on their own timers; every handler really runs, and
+  ticks every 250 ms, repaints and needle logs on their own timers, the page's single-shot alarm
+  timer at the moment it was armed for; every handler really runs, and
   simulated time advances by the real time it took, so a busy handler delays the next tick as it
   would on screen. Planned 30 minutes, followed until the repeated alarm (end + 2 min) has fired.
 - endurance: the session screen of a 45-minute session left alone (ticks only, FakeClock, nothing
@@ -35,6 +37,7 @@ real and fake runs measure the timer past that point. The endurance run measures
 from __future__ import annotations
 
 import argparse
+import gc
 import heapq
 import os
 import sys
@@ -160,6 +163,10 @@ def build(clock: Clock, url: str) -> tuple[MainWindow, Recorder, Busy, Any]:
     window = MainWindow(services, bell=recorder)
     window.resize(1340, 720)
     window.show()
+    # What acudesk.ui.application.run_window does once the window is shown: the long-lived
+    # start-up objects are kept out of the collector's way.
+    gc.collect()
+    gc.freeze()
     window.set_acting_user(who.doctor)  # past the log-in gate, as after a PIN
     QApplication.processEvents()
     busy = Busy(services, window, recorder)
@@ -211,7 +218,9 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
     end = minutes * 60.0 - (TICK_MS / 1000 - phase)
     page = window.session_page
     # The window's own timers run on real time; the simulation fires them on simulated time.
-    for timer in (page.ticker, window.idle_timer, window.lock_screen_timer):
+    # That includes the page's single-shot alarm timer: whenever a handler starts it, it is
+    # stopped again and fired by the simulation its interval after the handler's moment.
+    for timer in (page.ticker, page.alarm_timer, window.idle_timer, window.lock_screen_timer):
         timer.stop()
     page.show_view(view)
     window.pages.setCurrentWidget(page)
@@ -234,7 +243,7 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
 
     handlers = {
         "tick": tick, "repaint": busy.repaint, "log": busy.log_needle, "idle": idle,
-        "lock": lock_screen,
+        "lock": lock_screen, "alarm": page.alarm_timer.timeout.emit,
     }  # fmt: skip
     periods = {
         "tick": TICK_MS / 1000, "repaint": REPAINT_S["fake"], "log": LOG_S["fake"],
@@ -242,8 +251,9 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
     }  # fmt: skip
     if endurance:
         del handlers["repaint"], handlers["log"]
-    queue = [(periods[k], i, k) for i, k in enumerate(handlers)]
+    queue = [(periods[k], i, k) for i, k in enumerate(handlers) if k != "alarm"]
     heapq.heapify(queue)
+    alarm: dict[str, float | None] = {"due": None}  # the single-shot alarm timer, if armed
     until = ENDURANCE_MINUTES * 60.0 if endurance else end + REPEAT_AFTER_S + 15
     minute = 0
     while state["cur"] < until:
@@ -251,13 +261,25 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
             minute += 1
             print(f"{PROGRESS_MARKER}{minute}", flush=True)
         due, order, kind = heapq.heappop(queue)
+        if kind == "alarm":
+            if due != alarm["due"]:
+                continue  # restarted or already fired meanwhile
+            alarm["due"] = None
         state["cur"] = max(state["cur"], due)
-        clock.set(base + timedelta(seconds=state["cur"]))
+        moment = state["cur"]
+        clock.set(base + timedelta(seconds=moment))
         state["started"] = time.perf_counter()
         handlers[kind]()
+        if page.alarm_timer.isActive():  # (re)started by this handler, at the clock's moment
+            page.alarm_timer.stop()
+            fires = moment + page.alarm_timer.interval() / 1000
+            alarm["due"] = fires
+            heapq.heappush(queue, (fires, len(handlers), "alarm"))
         QApplication.processEvents()
         state["cur"] += time.perf_counter() - state["started"]
         state["started"] = time.perf_counter()
+        if kind == "alarm":
+            continue  # single-shot
         # A repeating QTimer keeps its grid; once it has fallen behind it restarts from now.
         nxt = due + periods[kind]
         heapq.heappush(queue, (nxt if nxt >= state["cur"] else state["cur"] + periods[kind],
