@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +49,7 @@ from acudesk.domain.timer import validate_end_rest
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
+from acudesk.services.dto import NeedleRow
 from acudesk.services.record_export import record_document
 from acudesk.services.screening import (
     reasons_text,
@@ -280,7 +281,11 @@ class SessionService(ServiceBase):
         deep_confirmed: bool = False,
     ) -> SessionView:
         with self._work(user_id, session_id, Action.INSERT_NEEDLE) as w:
-            self._insert(w, point_code, side, depth_mm, pack_id, deep_confirmed=deep_confirmed)
+            row = self._insert(
+                w, point_code, side, depth_mm, pack_id, deep_confirmed=deep_confirmed
+            )
+            # The one change is this needle: no need to read the whole session back.
+            w.after = replace(w.view, needles=(*w.view.needles, row))
         return w.result
 
     def insert_needles(
@@ -329,7 +334,7 @@ class SessionService(ServiceBase):
         pack_id: int,
         *,
         deep_confirmed: bool,
-    ) -> None:
+    ) -> NeedleRow:
         session_id, user_id = w.t.id, w.user.id
         point = self._points.get(point_code)
         if point is None:
@@ -382,6 +387,23 @@ class SessionService(ServiceBase):
                 "pack": pack.lot,
                 "deep_confirmed": row.deep_confirmed,
             },
+        )
+        return NeedleRow(
+            id=row.id,
+            point_code=row.point_code,
+            side=row.side,
+            depth_mm=row.depth_mm,
+            material=row.material,
+            diameter_mm=row.diameter_mm,
+            length_mm=row.length_mm,
+            pack_lot=pack.lot,
+            deep_confirmed=row.deep_confirmed,
+            inserted_by=w.user.full_name,
+            inserted_at=row.inserted_at,
+            removed_by=None,
+            removed_at=None,
+            condition=None,
+            bleeding=False,
         )
 
     def start_retention(self, user_id: int, session_id: int) -> SessionView:
@@ -671,8 +693,9 @@ class SessionService(ServiceBase):
             work = _Work(s, t, view, options, user)
             yield work
             s.flush()
-            # Read back inside the transaction: what the screen then shows is what commits.
-            work.after = load_view(s, t, options)
+            if work.after is None:
+                # Read back inside the transaction: what the screen then shows is what commits.
+                work.after = load_view(s, t, options)
 
     def _audit_session(
         self,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -57,7 +58,12 @@ def run_window(services: Services, settings: Settings) -> int:
     window = MainWindow(services, demo=settings.demo)
     window.showMaximized()
     # Everything built so far lives as long as the window: keep the collector off it, so its
-    # pauses stay short while needles are logged and the timer ticks.
+    # pauses stay short while needles are logged and the timer ticks. Done after the first
+    # paint, so the window does not wait for it.
+    QTimer.singleShot(0, _freeze_long_lived_objects)
+    return app.exec()
+
+
+def _freeze_long_lived_objects() -> None:
     gc.collect()
     gc.freeze()
-    return app.exec()

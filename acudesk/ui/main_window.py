@@ -140,6 +140,8 @@ class MainWindow(QMainWindow):
         self.lock_screen_timer = QTimer(self)
         self.lock_screen_timer.setInterval(250)
         self.lock_screen_timer.timeout.connect(self._tick_lock_screen)
+        # The end of the needle time shows on the lock screen the moment it comes.
+        self.session_page.alarm_timer.timeout.connect(self._tick_lock_screen)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)

@@ -363,3 +363,12 @@ def test_timer_survives_a_restart(clinic: Clinic, clock: FakeClock, db_url: str)
     state = reopened.sessions.view(view.id).timer(clock.now())
     assert state.phase is TimerPhase.OVERDUE and state.display.startswith("+")
     reopened.close()
+
+
+def test_the_view_returned_after_a_needle_is_what_the_database_holds(clinic: Clinic) -> None:
+    view = prepare(clinic, start(clinic))
+    for code, side in SPINE:
+        returned = clinic.services.sessions.insert_needle(
+            clinic.doctor, view.id, code, side, 6.5, view.packs[0].id
+        )
+        assert returned == clinic.services.sessions.view(view.id)
