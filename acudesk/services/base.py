@@ -18,10 +18,6 @@ class ServiceBase:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    @property
-    def clock(self) -> Any:
-        return self._db.clock
-
     def _actor(self, s: Session, user_id: int, action: Action) -> m.User:
         user = s.get(m.User, user_id)
         if user is None:
