@@ -174,12 +174,14 @@ def measure_startup(url: str, runs: int) -> dict[str, Any]:
     app: list[float] = []
     walls: list[float] = []
     rss: dict[str, list[float]] = {"bare": [], "acudesk": []}
+    frozen: list[int] = []
     listed = 0
     for attempt in range(runs + 1):  # the first pair warms the file cache and is not counted
         b, _ = run_probe("bench.bare_qt_probe")
         f, _ = run_probe("bench.bare_qt_probe", "--with-sqlalchemy")
         a, wall = run_probe("bench.startup_probe", "--database-url", url)
         assert b["visible"] and a["visible"] and a["patients_listed"] > 0, (a, b)
+        assert a["gc_frozen_at_ready"] > 0, a  # run_window's freeze is inside the figure
         if attempt:
             bare.append(b["ready_s"])
             floor.append(f["ready_s"])
@@ -187,6 +189,7 @@ def measure_startup(url: str, runs: int) -> dict[str, Any]:
             walls.append(wall)
             rss["bare"].append(b["rss_mib"])
             rss["acudesk"].append(a["startup_rss_mib"])
+            frozen.append(a["gc_frozen_at_ready"])
             listed = a["patients_listed"]
     return {
         "startup_s": median(app),
@@ -200,6 +203,7 @@ def measure_startup(url: str, runs: int) -> dict[str, Any]:
         "qt_plus_sqlalchemy_runs_s": floor,
         "acudesk_wall_to_exit_s": walls,
         "patients_listed": listed,
+        "acudesk_gc_frozen_at_ready": frozen,
         "bare_rss_mib": median(rss["bare"]),
         "startup_rss_mib": median(rss["acudesk"]),
     }
@@ -327,8 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if leftovers:
         log(f"removed rows a previous run left behind: {leftovers}")
     # The in-process measurements call the services the window calls. The app runs them after
-    # acudesk.ui.application.run_window has done gc.collect(); gc.freeze() on everything built
-    # at start-up; do the same here, so the collector's pauses are those the app would see.
+    # acudesk.ui.application.run_window's zero-delay timer has done gc.collect(); gc.freeze() on
+    # everything built at start-up (on the event loop's first turn, before any click can reach a
+    # service); this process has no event loop, so it does the same here, before measuring
+    # anything, and the collector's pauses are those the app would see.
     gc.collect()
     gc.freeze()
     frozen = gc.get_freeze_count()

@@ -6,8 +6,11 @@ The window opens on the log-in gate, with the patient list already loaded behind
 QApplication is made first (``make_application``, which the app then reuses) only so that a
 zero-delay timer can be queued: it fires on the event loop's first turn, after ``acudesk.app``
 has opened the database (migration check included), built the MainWindow with the patient list
-loaded and shown it. The probe then reports the time since ``BENCH_T0`` (the parent's
-``time.perf_counter()`` just before it started this process; the same monotonic clock on Linux).
+loaded and shown it. Queued before the app's own zero-delay timer (``run_window``'s
+``gc.collect(); gc.freeze()``), it first processes the pending events, which runs that timer and
+paints the window, and then reports the time since ``BENCH_T0`` (the parent's
+``time.perf_counter()`` just before it started this process; the same monotonic clock on Linux)
+and how many objects were frozen by then.
 
 With ``--rss`` it goes on to the session screen (the session in progress, which the window
 resumes by itself, or else ``--session-id``), lets the timer tick, and
@@ -18,6 +21,7 @@ history patients' pages take in the window.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import time
 
@@ -52,10 +56,12 @@ def _ready(args: argparse.Namespace, history_ids: list[int]) -> None:
 
     QApplication.processEvents()
     ready_s = time.perf_counter() - T0
+    frozen = gc.get_freeze_count()
     window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
     values: dict[str, object] = {
         "ready_s": ready_s,
         "visible": window.isVisible(),
+        "gc_frozen_at_ready": frozen,
         "patients_listed": window.patient_list.model.rowCount(),
         "startup_rss_mib": peak_rss_mib(),
     }
