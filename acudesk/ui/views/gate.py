@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -144,23 +144,25 @@ class LoginPage(QWidget):
         self.user_combo = QComboBox()
         self.pin_edit = _password_edit("PIN")
         self.pin_edit.setObjectName("pinEdit")
-        pin_form = QFormLayout()
-        pin_form.addRow("Who", self.user_combo)
-        pin_form.addRow("PIN", self.pin_edit)
-        layout.addLayout(pin_form)
         self.pin_button = QPushButton("Unlock with PIN" if locked else "Switch with PIN")
         self.pin_button.setObjectName("primary")
-        layout.addWidget(self.pin_button, 0, Qt.AlignmentFlag.AlignRight)
         self.username = QLineEdit()
         self.username.setPlaceholderText("log-in name")
         self.password = _password_edit("password")
         self.password.setObjectName("passwordEdit")
-        pw_form = QFormLayout()
-        pw_form.addRow("Log-in name", self.username)
-        pw_form.addRow("Password", self.password)
-        layout.addLayout(pw_form)
         self.login_button = QPushButton("Log in with password")
-        layout.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignRight)
+        # One form, so both ways of signing in line up.
+        form = QFormLayout()
+        form.addRow("Who", self.user_combo)
+        form.addRow("PIN", self.pin_edit)
+        form.addRow("", self.pin_button)
+        or_label = QLabel("or")
+        or_label.setObjectName("muted")
+        form.addRow("", or_label)
+        form.addRow("Log-in name", self.username)
+        form.addRow("Password", self.password)
+        form.addRow("", self.login_button)
+        layout.addLayout(form)
         self.error = _error_label()
         layout.addWidget(self.error)
         outer = QVBoxLayout(self)
@@ -182,7 +184,7 @@ class LoginPage(QWidget):
         self.pin_edit.clear()
         self.password.clear()
         self.error.clear()
-        self.pin_edit.setFocus()
+        QTimer.singleShot(0, self.pin_edit.setFocus)  # once the page is on screen
 
     def show_timer(self, view: SessionView | None, now: datetime) -> None:
         """The lock screen shows where the needles stand, never whose they are."""
