@@ -33,26 +33,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from acudesk.domain.catalog import COLUMNS as CATALOG_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "points.csv"
 
-COLUMNS = [
-    "code",
-    "meridian",
-    "pinyin",
-    "hanzi",
-    "english",
-    "russian",
-    "region",
-    "bilateral",
-    "max_depth_mm",
-    "depth_caution",
-    "depth_source",
-    "pregnancy_caution",
-    "chart_view",
-    "x",
-    "y",
-]
+COLUMNS = list(CATALOG_COLUMNS)  # one list of columns, shared with the loader
 
 # ---------------------------------------------------------------------------------------------
 # Names. One line per point, in order: pinyin | characters | English.

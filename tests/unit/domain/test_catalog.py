@@ -73,22 +73,7 @@ def test_361_distinct_who_points_with_the_right_count_per_meridian(
         assert match, point.code
         assert match.group(1) == point.meridian
         counts[point.meridian] = counts.get(point.meridian, 0) + 1
-    assert counts == {
-        "LU": 11,
-        "LI": 20,
-        "ST": 45,
-        "SP": 21,
-        "HT": 9,
-        "SI": 19,
-        "BL": 67,
-        "KI": 27,
-        "PC": 9,
-        "TE": 23,
-        "GB": 44,
-        "LR": 14,
-        "GV": 28,
-        "CV": 24,
-    }
+    assert counts == WHO_COUNTS
     assert sum(counts.values()) == 361
 
 
