@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test test-random lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite in a shuffled order, to catch tests that depend on what ran before them.
+test-random: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -o addopts="--strict-markers -rfE" -p no:cacheprovider $(PYTEST_ARGS)
 
 LINT_PATHS := acudesk tests main.py $(wildcard bench)
 
