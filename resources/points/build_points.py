@@ -6,7 +6,8 @@ artefact the program reads, this script is its source.
 What is in here:
 
 * the codes and names of the 361 WHO meridian points and of a few extra points (names are
-  facts: pinyin, characters and the usual English translation);
+  facts: pinyin, characters and the usual English translation); the Russian names are
+  computed from the pinyin by ``palladius.py`` (Palladius transcription, hyphenated);
 * per-point depth caps and cautions, each with its source (see SOURCES.md);
 * pregnancy-caution flags;
 * chart positions, computed from a simple proportional body model instead of being typed in
@@ -32,6 +33,8 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from palladius import to_palladius  # resources/points/palladius.py, beside this script
 
 from acudesk.domain.catalog import COLUMNS as CATALOG_COLUMNS
 
@@ -472,6 +475,13 @@ EXTRA_NAMES: dict[str, tuple[str, str, str, bool]] = {
     "EX-B8": ("Shiqizhui", "十七椎", "Seventeenth Vertebra", False),
     "EX-B9": ("Yaoqi", "腰奇", "Lumbar Curiosity", False),
     "EX-UE8": ("Wailaogong", "外劳宫", "Outer Palace of Toil", True),
+}
+
+# Russian names (the `russian` column) are the Palladius transcription of the pinyin, one
+# hyphenated syllable per character (palladius.py). Where the pinyin column is a plain-ASCII
+# spelling that loses a sound, the full reading is given here for the transcription only.
+PALLADIUS_READING: dict[str, str] = {
+    "BL29": "Zhonglüshu",  # 膂 is lǚ (WHO: Zhonglüshu); Russian books: чжун-люй-шу
 }
 
 THORACIC = [f"T{n}" for n in range(1, 13)]
@@ -1502,7 +1512,7 @@ def build_rows() -> list[dict[str, str]]:
                 "pinyin": pinyin,
                 "hanzi": hanzi,
                 "english": english,
-                "russian": "",
+                "russian": to_palladius(PALLADIUS_READING.get(code, pinyin), len(hanzi)),
                 "region": region,
                 "bilateral": "yes" if bilateral else "no",
                 "max_depth_mm": "" if cap is None else f"{cap:g}",
@@ -1514,7 +1524,7 @@ def build_rows() -> list[dict[str, str]]:
                 "y": f"{y:.4f}",
             }
         )
-    unknown = (set(POS) | set(CAUTIONS) | PREGNANCY) - seen
+    unknown = (set(POS) | set(CAUTIONS) | PREGNANCY | set(PALLADIUS_READING)) - seen
     if unknown:
         raise SystemExit(f"positions/cautions for unknown codes: {sorted(unknown)}")
     return rows
