@@ -49,6 +49,42 @@ MERIDIANS: dict[str, str] = {
     "EX": "Extra points",
 }
 
+# Russian books code the meridians with the French letters and number them with Roman numerals
+# in the order of the daily flow, the two midline vessels last (see resources/points/SOURCES.md).
+FRENCH_MERIDIAN_CODES: dict[str, str] = {
+    "LU": "P",
+    "LI": "GI",
+    "ST": "E",
+    "SP": "RP",
+    "HT": "C",
+    "SI": "IG",
+    "BL": "V",
+    "KI": "R",
+    "PC": "MC",
+    "TE": "TR",
+    "GB": "VB",
+    "LR": "F",
+    "GV": "VG",
+    "CV": "VC",
+}
+
+MERIDIAN_NUMERALS: dict[str, str] = {
+    "LU": "I",
+    "LI": "II",
+    "ST": "III",
+    "SP": "IV",
+    "HT": "V",
+    "SI": "VI",
+    "BL": "VII",
+    "KI": "VIII",
+    "PC": "IX",
+    "TE": "X",
+    "GB": "XI",
+    "LR": "XII",
+    "GV": "XIII",
+    "CV": "XIV",
+}
+
 CHART_VIEWS = ("front", "back")
 
 COLUMNS = (
@@ -73,11 +109,43 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "resources" / "points" / "p
 
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+")
+_MERIDIAN_CODE = re.compile(r"^([A-Z]{2})(\d+)$")
 
 
 def normalize_code(text: str) -> str:
     """Upper-case a code and drop whitespace: ``"gb 21"`` -> ``"GB21"``."""
     return _SPACES.sub("", text).upper()
+
+
+def _split_meridian_code(code: str) -> tuple[str, str] | None:
+    """``"LI4"`` -> ``("LI", "4")``; None for an extra point or anything else."""
+    match = _MERIDIAN_CODE.match(normalize_code(code))
+    if match is None or match.group(1) not in FRENCH_MERIDIAN_CODES:
+        return None
+    return match.group(1), match.group(2)
+
+
+def french_code(code: str) -> str:
+    """The French letter code of a WHO point code: ``"LI4"`` -> ``"GI4"``, ``"GV20"`` -> ``"VG20"``.
+
+    Extra points (``"EX-B2-L4"``) have no French meridian code: the WHO code comes back unchanged.
+    """
+    parts = _split_meridian_code(code)
+    if parts is None:
+        return code
+    meridian, number = parts
+    return f"{FRENCH_MERIDIAN_CODES[meridian]}{number}"
+
+
+def french_label(code: str) -> str:
+    """The French code with the meridian's Roman numeral: ``"LI4"`` -> ``"GI4 (II)"``.
+
+    Extra points come back unchanged, as in :func:`french_code`.
+    """
+    parts = _split_meridian_code(code)
+    if parts is None:
+        return code
+    return f"{french_code(code)} ({MERIDIAN_NUMERALS[parts[0]]})"
 
 
 def _compact(text: str) -> str:
@@ -108,6 +176,26 @@ class Point:
         """``"GB21 Jianjing (Shoulder Well)"``."""
         name = f"{self.code} {self.pinyin}".strip()
         return f"{name} ({self.english})" if self.english else name
+
+    @property
+    def french_code(self) -> str:
+        """``"GI4"`` for LI4, as Russian books write it; an extra point keeps its WHO code."""
+        return french_code(self.code)
+
+    @property
+    def meridian_numeral(self) -> str | None:
+        """The meridian's Roman numeral (``"II"`` for LI4); None for an extra point."""
+        return MERIDIAN_NUMERALS.get(self.meridian)
+
+    @property
+    def french_label(self) -> str:
+        """``"GI4 (II)"`` for LI4, ``"VG20 (XIII)"`` for GV20; an extra point keeps its WHO code."""
+        return french_label(self.code)
+
+    @property
+    def russian_display_name(self) -> str:
+        """``"GI4 хэ-гу"``: the French code and the Russian name, as Russian books list points."""
+        return f"{self.french_code} {self.russian}".strip()
 
     @property
     def depth_limit_mm(self) -> float:
