@@ -98,10 +98,11 @@ def certificate_check(expiry_dates: Iterable[date | None], today: date) -> Certi
     return CertificateCheck(CertificateStatus.VALID, latest)
 
 
-def require_certificate(check: CertificateCheck, who: str) -> None:
+def require_certificate(check: CertificateCheck, who: str, doing: str) -> None:
+    """A valid certificate is needed at every clinical action that calls for one."""
     if not check.may_practise:
         raise RuleViolation(
             "certificate",
-            check.message(who) + " A session can only be started with a valid certificate.",
+            check.message(who) + f" You need a valid certificate to {doing}.",
             remedy="The clinic administrator records the current certificate.",
         )

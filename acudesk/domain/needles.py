@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from acudesk.domain.clock import as_utc
 from acudesk.domain.errors import RuleViolation
 from acudesk.domain.regions import region_label
 from acudesk.domain.screening import format_date, region_key
@@ -245,19 +246,53 @@ def validate_pack(pack: PackInput, today: date) -> None:
             field="lot",
             remedy="Enter the lot number printed on the pack.",
         )
-    if pack.expiry < today:
-        raise RuleViolation(
-            "pack_expired",
-            f"The pack expired on {format_date(pack.expiry)}; an expired pack cannot be used.",
-            field="expiry",
-            remedy="Take a new pack that is within its expiry date.",
-        )
+    validate_pack_in_date(lot, pack.expiry, today)
     if not pack.sterile_intact:
         raise RuleViolation(
             "pack_damaged",
             "The pack is not sterile and intact; a damaged pack cannot be used.",
             field="sterile_intact",
             remedy="Discard the pack and take a new one.",
+        )
+
+
+def validate_pack_in_date(lot: str, expiry: date, today: date) -> None:
+    """A pack is usable up to and including its expiry day, checked at every insertion."""
+    if expiry < today:
+        raise RuleViolation(
+            "pack_expired",
+            f"The pack (lot {lot}) expired on {format_date(expiry)}; an expired pack cannot be "
+            "used.",
+            field="expiry",
+            remedy="Take a new pack that is within its expiry date.",
+        )
+
+
+UNDO_REMOVAL_S = 10
+
+
+def validate_undo(
+    label: str,
+    removed_at: datetime,
+    removed_by: int | None,
+    user_id: int,
+    now: datetime,
+    *,
+    rest_ended: bool,
+) -> None:
+    """Only the person who removed a needle may take it back, and only for a few seconds."""
+    if removed_by != user_id:
+        raise RuleViolation(
+            "undo_not_yours",
+            f"The removal of the needle at {label} was recorded by someone else; only they may "
+            "undo it.",
+        )
+    if rest_ended or (as_utc(now) - as_utc(removed_at)).total_seconds() > UNDO_REMOVAL_S:
+        raise RuleViolation(
+            "undo_too_late",
+            f"The removal of the needle at {label} can no longer be undone (only within "
+            f"{UNDO_REMOVAL_S} s).",
+            remedy="If the needle is still in, record it as an incident.",
         )
 
 
@@ -328,11 +363,13 @@ def validate_remove_all(typed: str, open_count: int) -> None:
             remedy="Count the needles on the patient and type the number.",
         ) from None
     if count != open_count:
+        # A blind count: the number she should have counted is never shown, only where to look.
         raise RuleViolation(
             "remove_all_count",
-            f"You typed {count} but {_needles(open_count)} still in.",
+            f"The count of {count} does not match the needles recorded as still in.",
             field="count",
-            remedy="Count again.",
+            remedy="Look at each needle marked on the chart and in the list, then remove them "
+            "one by one or count again.",
         )
 
 

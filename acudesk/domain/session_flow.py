@@ -105,10 +105,10 @@ def _check_insert(facts: SessionFacts) -> None:
 def _check_retention(facts: SessionFacts) -> None:
     if facts.retention_started:
         raise _refuse("retention_started", "The needle timer has already been started.")
-    if facts.insertion_count < 1:
+    if facts.open_count < 1:
         raise _refuse(
             "no_needles",
-            "No needle is logged, so there is nothing to time.",
+            "No needle is in, so there is nothing to time.",
             "Log the needles first.",
         )
 

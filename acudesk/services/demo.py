@@ -238,7 +238,7 @@ def _give_session(
             )
         clock.advance(20)
         view = s.sessions.confirm_check(
-            nurse,
+            doctor if step is ChecklistStep.SCREENING else nurse,
             view.id,
             step,
             position=Position.PRONE if step is ChecklistStep.POSITION else None,

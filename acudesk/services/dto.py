@@ -7,6 +7,28 @@ from datetime import date, datetime
 
 from acudesk.domain.patients import PatientInput
 from acudesk.domain.roles import Role
+from acudesk.domain.session_record import (
+    AdverseEventRow,
+    CheckRow,
+    IncidentRow,
+    NeedleRow,
+    PackRow,
+)
+
+__all__ = [
+    "AdverseEventRow",
+    "Changed",
+    "CheckRow",
+    "CourseView",
+    "IncidentRow",
+    "NeedleRow",
+    "PackRow",
+    "PatientDetail",
+    "PatientHistory",
+    "PatientRow",
+    "PlannedSessionRow",
+    "UserRow",
+]
 
 
 @dataclass(frozen=True)
@@ -91,66 +113,3 @@ class PatientHistory:
         if self.courses and self.courses[-1].next_number is not None:
             return self.courses[-1]
         return None
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    step: str
-    detail: str
-    confirmed_by: str
-    confirmed_at: datetime
-
-
-@dataclass(frozen=True)
-class PackRow:
-    id: int
-    lot: str
-    expiry: date
-    material: str
-    diameter_mm: float
-    length_mm: float
-
-
-@dataclass(frozen=True)
-class NeedleRow:
-    id: int
-    point_code: str
-    side: str
-    depth_mm: float
-    material: str
-    diameter_mm: float
-    length_mm: float
-    pack_lot: str
-    deep_confirmed: bool
-    inserted_by: str
-    inserted_at: datetime
-    removed_by: str | None
-    removed_at: datetime | None
-    condition: str | None
-    bleeding: bool
-
-    @property
-    def is_open(self) -> bool:
-        return self.removed_at is None
-
-    @property
-    def label(self) -> str:
-        return self.point_code if self.side == "midline" else f"{self.point_code} {self.side}"
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    id: int
-    needle: str
-    condition: str
-    what_happened: str
-    action_taken: str
-    documented: bool
-
-
-@dataclass(frozen=True)
-class AdverseEventRow:
-    kind: str
-    severity: str
-    description: str
-    action_taken: str

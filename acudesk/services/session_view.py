@@ -3,116 +3,30 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
-from acudesk.domain.checklist import ChecklistStep
 from acudesk.domain.clinic_options import ClinicOptions
+from acudesk.domain.clock import local_date
 from acudesk.domain.regions import regions_from_text
-from acudesk.domain.session_flow import SessionFacts, Stage, current_stage
-from acudesk.domain.timer import RestState, TimerState, rest_state, retention_state
-from acudesk.services.dto import (
+from acudesk.domain.screening import screen
+from acudesk.domain.session_record import (
+    AddendumRow,
     AdverseEventRow,
     CheckRow,
     IncidentRow,
     NeedleRow,
     PackRow,
+    SessionRecord,
 )
+from acudesk.services.screening import profile_of
 
+__all__ = ["AddendumRow", "SessionView", "load_view"]
 
-@dataclass(frozen=True)
-class AddendumRow:
-    text: str
-    written_by: str
-    written_at: datetime
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class SessionView:
-    id: int
-    patient_id: int
-    patient_name: str
-    patient_dob: date
-    course_id: int
-    course_number: int
-    number: int
-    sessions_planned: int
-    planned_minutes: int
-    practitioner: str
-    started_at: datetime
-    cautions: tuple[str, ...]
-    checks: tuple[CheckRow, ...]
-    packs: tuple[PackRow, ...]
-    needles: tuple[NeedleRow, ...]
-    incidents: tuple[IncidentRow, ...]
-    adverse_events: tuple[AdverseEventRow, ...]
-    lesion_regions: frozenset[str]
-    retention_started_at: datetime | None
-    alarm_acknowledged_at: datetime | None
-    needles_out_at: datetime | None
-    rest_started_at: datetime | None
-    rest_ended_at: datetime | None
-    rest_end_reason: str
-    rest_minutes: int
-    deep_threshold_mm: float
-    pain_before: int | None
-    pain_after: int | None
-    notes: str
-    outcome_recorded_at: datetime | None
-    signed_at: datetime | None
-    signed_by: str | None
-    content_hash: str | None
-    version_id: int
-    addenda: tuple[AddendumRow, ...] = ()
-    signer_credentials: tuple[str, ...] = ()
-
-    @property
-    def place(self) -> str:
-        return f"Session {self.number} of {self.sessions_planned}, {self.planned_minutes} min"
-
-    @property
-    def open_needles(self) -> tuple[NeedleRow, ...]:
-        return tuple(n for n in self.needles if n.is_open)
-
-    @property
-    def done_steps(self) -> frozenset[ChecklistStep]:
-        return frozenset(ChecklistStep(c.step) for c in self.checks)
-
-    def timer(self, now: datetime) -> TimerState:
-        return retention_state(
-            now,
-            self.retention_started_at,
-            self.planned_minutes,
-            acknowledged_at=self.alarm_acknowledged_at,
-            stopped_at=self.needles_out_at,
-        )
-
-    def rest(self, now: datetime) -> RestState:
-        return rest_state(
-            now, self.rest_started_at, minutes=self.rest_minutes, ended_at=self.rest_ended_at
-        )
-
-    def facts(self, now: datetime) -> SessionFacts:
-        return SessionFacts(
-            screened=True,
-            checklist_done=self.done_steps,
-            insertion_count=len(self.needles),
-            open_count=len(self.open_needles),
-            retention_started=self.retention_started_at is not None,
-            rest_started=self.rest_started_at is not None,
-            rest_finished=self.rest_ended_at is not None,
-            outcome_recorded=self.outcome_recorded_at is not None,
-            signed=self.signed_at is not None,
-            unresolved_incidents=sum(1 for i in self.incidents if not i.documented),
-        )
-
-    def stage(self, now: datetime) -> Stage:
-        return current_stage(self.facts(now))
+# The session as stored is a domain type: its stage, timer and alarms are computed there.
+SessionView = SessionRecord
 
 
 def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
@@ -166,6 +80,13 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
         | {i.inserted_by for i, _ in needles}
         | {r.removed_by for _, r in needles if r is not None},
     )
+    refusal = ""
+    if t.signed_at is None:
+        # Screening holds for the whole session: judged on the day the session started.
+        found = screen(
+            profile_of(patient), local_date(t.started_at), minimum_age=options.minimum_age
+        )
+        refusal = " ".join(f.text for f in found.refusals)
     lots = {p.id: p.lot for p in packs}
     needle_by_id = {i.id: i for i, _ in needles}
     removal_by_id = {i.id: r for i, r in needles}
@@ -220,6 +141,7 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
                 removed_at=r.removed_at if r else None,
                 condition=r.condition if r else None,
                 bleeding=r.bleeding if r else False,
+                removed_by_id=r.removed_by if r else None,
             )
             for i, r in needles
         ),
@@ -230,8 +152,6 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
         lesion_regions=regions_from_text(patient.skin_lesion_regions),
         retention_started_at=t.retention_started_at,
         alarm_acknowledged_at=t.alarm_acknowledged_at,
-        needles_out_at=t.needles_out_at,
-        rest_started_at=t.rest_started_at,
         rest_ended_at=t.rest_ended_at,
         rest_end_reason=t.rest_end_reason,
         rest_minutes=options.rest_minutes,
@@ -249,6 +169,7 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
             for a in addenda
         ),
         signer_credentials=_credentials(s, t.signed_by) if t.signed_by else (),
+        refusal=refusal,
     )
 
 

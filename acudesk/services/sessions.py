@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,8 +36,10 @@ from acudesk.domain.needles import (
     needs_incident,
     validate_insertion,
     validate_pack,
+    validate_pack_in_date,
     validate_remove_all,
     validate_spec,
+    validate_undo,
 )
 from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import Action
@@ -114,6 +117,37 @@ class SessionService(ServiceBase):
             ).all()
             return [load_view(s, t, options) for t in rows]
 
+    def watched_sessions(self) -> list[SessionView]:
+        """Every session on this database the needle watch follows: needles in or resting.
+
+        Safe to call from a worker thread: it opens its own database session.
+        """
+        with self._db.reading() as s:
+            options = load_options(s)
+            with_needles = select(m.NeedleInsertion.session_id).distinct()
+            rows = s.scalars(
+                select(m.TreatmentSession)
+                .where(
+                    m.TreatmentSession.signed_at.is_(None),
+                    m.TreatmentSession.id.in_(with_needles),
+                )
+                .order_by(m.TreatmentSession.started_at)
+            ).all()
+            views = [load_view(s, t, options) for t in rows]
+        return [v for v in views if v.watched]
+
+    def record_closed_with_needles(self, user_id: int | None, sessions: Sequence[int]) -> None:
+        """The program was closed while needles were in: say so in the audit trail."""
+        with self._db.unit_of_work() as s:
+            self._audit(
+                s,
+                user_id,
+                "close with needles in",
+                "workstation",
+                None,
+                after={"sessions": list(sessions)},
+            )
+
     def screen_today(self, patient_id: int) -> ScreeningResult:
         with self._db.reading() as s:
             return screen_patient(s, patient_id, local_date(self._db.clock.now()))
@@ -130,7 +164,9 @@ class SessionService(ServiceBase):
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.SCREEN)
             doctor = self._actor(s, user_id, Action.START_SESSION)
-            require_certificate(certificate_of(s, user_id, local_date(now)), doctor.full_name)
+            require_certificate(
+                certificate_of(s, user_id, local_date(now)), doctor.full_name, "start a session"
+            )
             options = load_options(s)
             result, reasons = screen_and_acknowledge(
                 s, patient_id, local_date(now), caution_reasons
@@ -199,6 +235,9 @@ class SessionService(ServiceBase):
         agent: str | None = None,
     ) -> SessionView:
         with self._work(user_id, session_id, Action.CONFIRM_CHECK) as w:
+            if step is ChecklistStep.SCREENING:
+                # Today's screening is a clinical judgement: only an acupuncturist confirms it.
+                self._actor(w.s, user_id, Action.SCREEN)
             validate_confirmation(
                 step,
                 w.view.done_steps,
@@ -336,6 +375,7 @@ class SessionService(ServiceBase):
         deep_confirmed: bool,
     ) -> NeedleRow:
         session_id, user_id = w.t.id, w.user.id
+        self._still_may_needle(w, "log a needle")
         point = self._points.get(point_code)
         if point is None:
             raise RuleViolation(
@@ -350,6 +390,7 @@ class SessionService(ServiceBase):
             raise RuleViolation(
                 "unknown_pack", "Choose a needle pack recorded for this session.", field="pack"
             )
+        validate_pack_in_date(pack.lot, pack.expiry, local_date(self._db.clock.now()))
         spec = NeedleSpec(Material(pack.material), pack.diameter_mm, pack.length_mm)
         validate_insertion(
             point,
@@ -408,6 +449,7 @@ class SessionService(ServiceBase):
 
     def start_retention(self, user_id: int, session_id: int) -> SessionView:
         with self._work(user_id, session_id, Action.START_RETENTION) as w:
+            self._still_may_needle(w, "start the needle timer")
             w.t.retention_started_at = self._db.clock.now()
             w.t.retention_started_by = user_id
             self._audit_session(
@@ -435,10 +477,11 @@ class SessionService(ServiceBase):
         user_id: int,
         session_id: int,
         insertion_id: int,
-        condition: Condition = Condition.INTACT,
+        condition: Condition,
         *,
-        bleeding: bool = False,
+        bleeding: bool,
     ) -> SessionView:
+        """One needle out, with the condition and bleeding the nurse chose for it."""
         with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
             needle = next((n for n in w.view.needles if n.id == insertion_id), None)
             if needle is None:
@@ -488,9 +531,47 @@ class SessionService(ServiceBase):
                 entity_id=insertion_id,
                 after={"condition": condition.value, "bleeding": bleeding},
             )
-        if len(w.view.open_needles) == len(ids):
-            w.t.needles_out_at = now
-            w.t.rest_started_at = now
+        self._cache_needles_out(w, now if len(w.view.open_needles) == len(ids) else None)
+
+    def _cache_needles_out(self, w: _Work, last_out: datetime | None) -> None:
+        # A cache for reports only: the stage is always computed from the removal records.
+        out = last_out if w.view.retention_started_at is not None else None
+        w.t.needles_out_at = out
+        w.t.rest_started_at = out
+
+    def undo_removal(self, user_id: int, session_id: int, insertion_id: int) -> SessionView:
+        """Take back a removal just made, by the person who made it, within a few seconds."""
+        now = self._db.clock.now()
+        with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
+            needle = next((n for n in w.view.needles if n.id == insertion_id), None)
+            if needle is None or needle.removed_at is None:
+                raise RuleViolation("not_removed", "That needle is not recorded as removed.")
+            validate_undo(
+                needle.label,
+                needle.removed_at,
+                needle.removed_by_id,
+                user_id,
+                now,
+                rest_ended=w.view.rest_ended_at is not None,
+            )
+            removal = w.s.scalar(
+                select(m.NeedleRemoval).where(m.NeedleRemoval.insertion_id == insertion_id)
+            )
+            assert removal is not None
+            for incident in w.s.scalars(
+                select(m.Incident).where(m.Incident.insertion_id == insertion_id)
+            ):
+                w.s.delete(incident)
+            w.s.delete(removal)
+            self._cache_needles_out(w, None)
+            self._audit_session(
+                w,
+                "undo removal",
+                entity="needle",
+                entity_id=insertion_id,
+                before={"condition": needle.condition, "bleeding": needle.bleeding},
+            )
+        return w.result
 
     def document_incident(
         self,
@@ -532,7 +613,7 @@ class SessionService(ServiceBase):
     def end_rest(self, user_id: int, session_id: int, reason: str = "") -> SessionView:
         now = self._db.clock.now()
         with self._work(user_id, session_id, Action.RUN_REST) as w:
-            validate_end_rest(now, w.t.rest_started_at, w.options.rest_minutes, reason)
+            validate_end_rest(now, w.view.rest_started_at, w.options.rest_minutes, reason)
             w.t.rest_ended_at = now
             w.t.rest_ended_by = user_id
             complete = w.view.rest(now).complete
@@ -611,6 +692,7 @@ class SessionService(ServiceBase):
     def sign(self, user_id: int, session_id: int) -> SessionView:
         now = self._db.clock.now()
         with self._work(user_id, session_id, Action.SIGN_SESSION) as w:
+            self._require_certificate(w, "sign the session")
             w.t.signed_at = now
             w.t.signed_by = user_id
             w.t.content_hash = content_hash(w.view)
@@ -696,6 +778,21 @@ class SessionService(ServiceBase):
             if work.after is None:
                 # Read back inside the transaction: what the screen then shows is what commits.
                 work.after = load_view(s, t, options)
+
+    def _require_certificate(self, w: _Work, doing: str) -> None:
+        today = local_date(self._db.clock.now())
+        require_certificate(certificate_of(w.s, w.user.id, today), w.user.full_name, doing)
+
+    def _still_may_needle(self, w: _Work, doing: str) -> None:
+        """Screening and the certificate hold for the whole session, not only at its start."""
+        if w.view.refusal:
+            raise RuleViolation(
+                "contraindication_during_session",
+                f"You cannot {doing}: a contraindication was recorded after this session "
+                f"started. {w.view.refusal}",
+                remedy="Remove the needles that are in and end the session.",
+            )
+        self._require_certificate(w, doing)
 
     def _audit_session(
         self,

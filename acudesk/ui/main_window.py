@@ -1,8 +1,13 @@
-"""The AcuDesk main window: who is signed in, the patients, the patient and the session."""
+"""The AcuDesk main window: who is signed in, the patients, the patient and the session.
+
+Above every page, the lock screen and the log-in gate included, the needle watch's strip shows
+every open session on this database; the watch owns every alarm.
+"""
 
 from __future__ import annotations
 
-from contextlib import suppress
+import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -10,17 +15,18 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QPushButton,
+    QMessageBox,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QSystemTrayIcon,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.roles import Role
+from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionRecord
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
@@ -29,9 +35,15 @@ from acudesk.ui.views.gate import Gate
 from acudesk.ui.views.patient_list import PatientListView
 from acudesk.ui.views.patient_page import PatientPage
 from acudesk.ui.views.session.session_page import SessionPage
-from acudesk.ui.widgets.timer_display import AlarmBell, SoundAlarm
+from acudesk.ui.watch import NeedleWatch
+from acudesk.ui.widgets.alarm_sound import AlarmBell, SoundAlarm, sound_problem
+from acudesk.ui.widgets.watch_strip import WatchStrip
+
+log = logging.getLogger(__name__)
 
 IDLE_CHECK_MS = 5000
+STRIP_TICK_MS = 250
+AUDIT_RETRY_MS = 5000
 LIST_WIDTH = 380
 _INPUT_EVENTS = {
     QEvent.Type.KeyPress,
@@ -43,12 +55,25 @@ _INPUT_EVENTS = {
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, services: Services, *, demo: bool = False, bell: AlarmBell | None = None
+        self,
+        services: Services,
+        *,
+        demo: bool = False,
+        bell: AlarmBell | None = None,
+        check_sound: Callable[[], str] = sound_problem,
     ) -> None:
         super().__init__()
         self._services = services
         self.current_user: UserRow | None = None
         self.patient_dialog: PatientDialog | None = None
+        self._check_sound = check_sound
+        self.sound_problem = ""
+        self._pending_session: int | None = None  # a tile clicked on the gate: open after log-in
+        self._hidden_for_lock: list[tuple[QWidget, int | None]] = []
+        self._audit_queue: list[Callable[[], None]] = []  # events the database could not take
+        self._last_read_ok = services.clock.now()
+        self.closed_with_needles = False
+        self._lock_minutes = 5
         self.setWindowTitle("AcuDesk - demo clinic" if demo else "AcuDesk")
         self.resize(1340, 720)
         self.setMinimumSize(1024, 640)
@@ -66,11 +91,6 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(spacer)
-        self.compact_timer = QPushButton()
-        self.compact_timer.setObjectName("compactTimer")
-        self.compact_timer.setToolTip("Open the session in progress")
-        self.compact_timer_action = self.toolbar.addWidget(self.compact_timer)
-        self.compact_timer_action.setVisible(False)
         self.addToolBar(self.toolbar)
 
         self.patient_list = PatientListView(services)
@@ -83,7 +103,11 @@ class MainWindow(QMainWindow):
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome.setObjectName("muted")
         self.patient_page = PatientPage(services, self.acting_user_id)
-        self.session_page = SessionPage(services, self.acting_user_id, bell or SoundAlarm())
+        self.session_page = SessionPage(services, self.acting_user_id)
+        self.watch = NeedleWatch(
+            services.clock, services.sessions.watched_sessions, bell or SoundAlarm()
+        )
+        self.strip = WatchStrip()
         self._admin_page: AdminPage | None = None  # built when an administrator opens it
         for page in (self.welcome, self.patient_page, self.session_page):
             self.pages.addWidget(page)
@@ -107,7 +131,13 @@ class MainWindow(QMainWindow):
         self.screens = QStackedWidget()
         self.screens.addWidget(self.gate)
         self.screens.addWidget(self.workspace)
-        self.setCentralWidget(self.screens)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.strip)
+        column.addWidget(self.screens, 1)
+        self.setCentralWidget(central)
 
         self.database_label = QLabel(services.database_label)
         self.database_label.setObjectName("databaseLabel")
@@ -126,9 +156,10 @@ class MainWindow(QMainWindow):
         self.patient_page.patient_changed.connect(self._on_patient_changed)
         self.session_page.back_requested.connect(self.open_patient)
         self.session_page.session_changed.connect(self._on_session_changed)
-        self.session_page.timer_updated.connect(self._on_timer_updated)
-        self.compact_timer.clicked.connect(self._back_to_session)
         self.pages.currentChanged.connect(lambda _i: self.session_page.tick())
+        self.strip.session_requested.connect(self._on_tile_clicked)
+        self.watch.changed.connect(self._show_strip)
+        self.watch.alarm.connect(self._on_alarm)
         for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
             gate_page.signed_in.connect(self._on_signed_in)
 
@@ -137,17 +168,22 @@ class MainWindow(QMainWindow):
         self.idle_timer.setInterval(IDLE_CHECK_MS)
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
-        self.lock_screen_timer = QTimer(self)
-        self.lock_screen_timer.setInterval(250)
-        self.lock_screen_timer.timeout.connect(self._tick_lock_screen)
-        # The end of the needle time shows on the lock screen the moment it comes.
-        self.session_page.alarm_timer.timeout.connect(self._tick_lock_screen)
+        self.strip_timer = QTimer(self)
+        self.strip_timer.setInterval(STRIP_TICK_MS)
+        self.strip_timer.timeout.connect(self._show_strip)
+        self.strip_timer.start()
+        self.audit_retry = QTimer(self)
+        self.audit_retry.setInterval(AUDIT_RETRY_MS)
+        self.audit_retry.timeout.connect(self._flush_audit_queue)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
 
-        self._resume_open_session()
+        self._resume_open_sessions()
         self._show_gate()
+        self.watch.start_polling()
+        # Asking the sound system takes a moment: after the first paint.
+        QTimer.singleShot(0, self.check_sound)
 
     # -- who is at the keyboard ---------------------------------------------------------
 
@@ -163,7 +199,7 @@ class MainWindow(QMainWindow):
         self.user_label.setText(f"  Signed in: {user.label}  ")
         self.toolbar.setVisible(True)
         self.screens.setCurrentWidget(self.workspace)
-        self.lock_screen_timer.stop()
+        self._restore_after_lock(user.id)
         self._last_input = self._services.clock.monotonic()
         self._show_warnings()
         self.session_page.apply_roles(user.roles)
@@ -176,6 +212,10 @@ class MainWindow(QMainWindow):
         if self.patient_page.patient_id is not None:
             self.patient_page.refresh()
         self.patient_list.refresh()
+        self._show_strip()
+        if self._pending_session is not None:
+            session_id, self._pending_session = self._pending_session, None
+            self.open_session(session_id)
 
     def switch_user(self) -> None:
         """Hand the keyboard to someone else: they choose their name and type their PIN."""
@@ -185,20 +225,57 @@ class MainWindow(QMainWindow):
         self._show_gate(page=self.gate.login)
 
     def lock(self) -> None:
+        """The lock shows first and never waits for the database; the event is recorded after."""
         if self.current_user is None and self.screens.currentWidget() is self.gate:
             return
         user = self.current_user
-        with suppress(AcuDeskError):  # locking must never fail for want of an audit row
-            self._services.auth.record_lock(user.id if user else None)
-        self._show_gate(preselect=user.id if user else None, page=self.gate.lock)
-        self.lock_screen_timer.start()
-        self._tick_lock_screen()
+        user_id = user.id if user else None
+        self._hide_for_lock(user_id)
+        self._show_gate(preselect=user_id, page=self.gate.lock)
+        self._record_later(lambda: self._services.auth.record_lock(user_id))
+
+    def _hide_for_lock(self, user_id: int | None) -> None:
+        """Every other window and dialog goes out of sight, its typed input kept for its owner."""
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or not widget.isVisible():
+                continue
+            widget.hide()
+            self._hidden_for_lock.append((widget, user_id))
+
+    def _restore_after_lock(self, user_id: int) -> None:
+        hidden, self._hidden_for_lock = self._hidden_for_lock, []
+        for widget, owner in hidden:
+            if owner == user_id:
+                widget.show()
+            else:  # someone else's form: what was typed in it is discarded
+                widget.close()
+                widget.deleteLater()
+
+    def _record_later(self, event: Callable[[], None]) -> None:
+        """An audit event that must not be lost nor hold up the screen: queued, then retried."""
+        self._audit_queue.append(event)
+        QTimer.singleShot(0, self._flush_audit_queue)
+
+    def _flush_audit_queue(self) -> None:
+        while self._audit_queue:
+            try:
+                self._audit_queue[0]()
+            except Exception:  # the database is locked, full or gone: try again later
+                log.warning("an audit event is waiting for the database", exc_info=True)
+                self.audit_retry.start()
+                return
+            self._audit_queue.pop(0)
+        self.audit_retry.stop()
 
     def check_idle(self) -> None:
         if self.current_user is None:
             return
         idle = self._services.clock.monotonic() - self._last_input
-        if idle >= self._services.clinic.options().lock_minutes * 60:
+        try:
+            self._lock_minutes = self._services.clinic.options().lock_minutes
+        except Exception:  # the database cannot be read: lock on the last setting known
+            log.warning("the lock setting could not be read", exc_info=True)
+        if idle >= self._lock_minutes * 60:
             self.lock()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -209,17 +286,81 @@ class MainWindow(QMainWindow):
     def _show_gate(self, preselect: int | None = None, page: QWidget | None = None) -> None:
         self.current_user = None
         self.toolbar.setVisible(False)
-        if self._services.auth.needs_first_administrator():
+        self.screens.setCurrentWidget(self.gate)  # first: nothing below may keep it from showing
+        self._show_strip()
+        try:
+            first_start = self._services.auth.needs_first_administrator()
+        except Exception:  # the database is unreadable: the log-in page still shows
+            log.warning("the gate could not read the accounts", exc_info=True)
+            first_start = False
+        if first_start:
             self.gate.setCurrentWidget(self.gate.first_admin)
         else:
             target = page or self.gate.login
             self.gate.login.reload_users(preselect)
             self.gate.lock.reload_users(preselect)
             self.gate.setCurrentWidget(target)
-        self.screens.setCurrentWidget(self.gate)
 
-    def _tick_lock_screen(self) -> None:
-        self.gate.lock.show_timer(self.session_page.view, self._services.clock.now())
+    # -- the needle watch ------------------------------------------------------------------
+
+    @property
+    def gate_showing(self) -> bool:
+        return self.screens.currentWidget() is self.gate
+
+    def _show_strip(self) -> None:
+        now = self._services.clock.now()
+        if self.watch.live:
+            self._last_read_ok = now
+        self.strip.set_live(self.watch.live, f"{self._last_read_ok.astimezone():%H:%M}")
+        self.strip.show_lines(self.watch.lines(now), private=self.gate_showing)
+
+    def _on_tile_clicked(self, session_id: int) -> None:
+        if self.current_user is None:
+            self._pending_session = session_id
+            self.statusBar().showMessage("Log in to open that session.", 5000)
+            return
+        self.open_session(session_id)
+
+    def check_sound(self) -> None:
+        """Whether this workstation can play the alarm; every page says so when it cannot."""
+        try:
+            self.sound_problem = self._check_sound()
+        except Exception as error:  # asking the sound system must not stop the window
+            self.sound_problem = f"the sound system did not answer: {type(error).__name__}"
+        self.strip.set_sound_problem(self.sound_problem)
+
+    def _on_alarm(self, event: AlarmEvent) -> None:
+        """The sound has played in the alarm's own thread; here is what the window adds."""
+        self._show_strip()
+        if self.session_page.view is not None and self.session_page.view.id == event.session_id:
+            self.session_page.tick()
+        app = QApplication.instance()
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        if isinstance(app, QApplication):
+            QApplication.alert(self, 0)
+        if self.sound_problem:
+            QApplication.beep()
+        line = next((x for x in self.watch.lines() if x.session_id == event.session_id), None)
+        where = f" ({line.room or line.initials})" if line else ""
+        text = {
+            AlarmPriority.HIGH: f"Needles overdue{where}: remove them now.",
+            AlarmPriority.MEDIUM: f"Needle time is up{where}: remove the needles now.",
+            AlarmPriority.LOW: f"The rest period is over{where}.",
+        }[event.priority]
+        self.statusBar().showMessage(text, 60000)
+        if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
+            tray = self._tray()
+            tray.showMessage("AcuDesk", text, QSystemTrayIcon.MessageIcon.Warning, 30000)
+
+    def _tray(self) -> QSystemTrayIcon:
+        tray = getattr(self, "_tray_icon", None)
+        if tray is None:
+            tray = QSystemTrayIcon(self.windowIcon(), self)
+            tray.show()
+            self._tray_icon = tray
+        return tray
 
     def _show_warnings(self) -> None:
         """Certificate warnings go to the administrator and to the practitioner concerned."""
@@ -253,6 +394,8 @@ class MainWindow(QMainWindow):
 
     def open_session(self, session_id: int) -> None:
         self.session_page.show_session(session_id)
+        if self.session_page.view is not None and self.session_page.view.id == session_id:
+            self.watch.update(self.session_page.view)  # what was just read is the freshest
         self.pages.setCurrentWidget(self.session_page)
         self.show_patient_list(False)  # the session needs the whole width; Ctrl+F brings it back
 
@@ -267,7 +410,9 @@ class MainWindow(QMainWindow):
         self.patient_list.focus_search()
 
     def new_patient(self) -> None:
-        self.patient_dialog = PatientDialog(self._services, self.acting_user_id(), parent=self)
+        self.patient_dialog = PatientDialog(
+            self._services, self.acting_user_id(), parent=self, still_acting=self.acting_user_id
+        )
         self.patient_dialog.saved.connect(self._on_patient_registered)
         self.patient_dialog.open()
 
@@ -278,35 +423,58 @@ class MainWindow(QMainWindow):
     def _on_patient_changed(self, _patient_id: int) -> None:
         self.patient_list.refresh()
 
-    def _on_session_changed(self, _view: object) -> None:
+    def _on_session_changed(self, view: object) -> None:
+        if isinstance(view, SessionRecord):
+            self.watch.update(view)
         self.statusBar().showMessage("Saved.", 3000)
 
-    def _on_timer_updated(self, text: str, urgent: bool) -> None:
-        shown = bool(text) and self.pages.currentWidget() is not self.session_page
-        self.compact_timer_action.setVisible(shown)  # a toolbar shows widgets through actions
-        self.compact_timer.setText(text)
-        self.compact_timer.setStyleSheet(
-            "QPushButton#compactTimer { font-size: 14pt; font-weight: 700; padding: 4px 12px;"
-            + (" background: #c62828; color: white; }" if urgent else " }")
+    def _resume_open_sessions(self) -> None:
+        """After a restart or a crash every open session is watched again at once, and the
+        newest one is where the room left it (behind the log-in)."""
+        self.watch.reload()
+        records = sorted(self.watch.records.values(), key=lambda r: r.started_at)
+        if records:
+            self.open_session(records[-1].id)
+            self.statusBar().showMessage(
+                f"Resumed: {len(records)} session{'s' if len(records) != 1 else ''} in progress.",
+                10000,
+            )
+
+    def open_sessions_text(self) -> str:
+        needles = self.watch.needles_in()
+        lines = [x for x in self.watch.lines() if x.session_id in needles]
+        return "\n".join(f"  {x.text(private=False)}" for x in lines)
+
+    def confirm_close_with_needles(self, text: str) -> bool:
+        """Ask before closing while needles are in; a test may answer in its place."""
+        answer = QMessageBox.warning(
+            self,
+            "Needles are still in",
+            "Needles are still in:\n"
+            + text
+            + "\n\nWhile AcuDesk is closed no alarm can sound. Close it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-
-    def _back_to_session(self) -> None:
-        if self.session_page.view is not None:
-            self.open_session(self.session_page.view.id)
-
-    def _resume_open_session(self) -> None:
-        """After a restart or a crash, the session in progress is where the room left it."""
-        open_sessions = self._services.sessions.open_sessions()
-        if open_sessions:
-            latest = open_sessions[-1]
-            self.open_session(latest.id)
-            self.statusBar().showMessage("Resumed the session in progress.", 10000)
+        return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        needles = self.watch.needles_in()
+        if needles and not self.closed_with_needles:
+            if not self.confirm_close_with_needles(self.open_sessions_text()):
+                event.ignore()
+                return
+            user = self.acting_user_id()
+            self.closed_with_needles = True
+            try:
+                self._services.sessions.record_closed_with_needles(user, sorted(needles))
+            except Exception:  # closing must not wait for a database that cannot write
+                log.warning("closing with needles in could not be recorded", exc_info=True)
         self.session_page.ticker.stop()
-        self.session_page.alarm_timer.stop()
         self.idle_timer.stop()
-        self.lock_screen_timer.stop()
+        self.strip_timer.stop()
+        self.audit_retry.stop()
+        self.watch.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

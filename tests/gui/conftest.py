@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from acudesk.domain.session_record import AlarmPriority
 from acudesk.services.container import Services
 from acudesk.services.demo import seed_demo
 from acudesk.ui.main_window import MainWindow
@@ -15,13 +17,38 @@ WindowFactory = Callable[[], MainWindow]
 
 
 class RecordingBell:
-    """Stands in for the loudspeaker: counts the alarms the room would have heard."""
+    """Stands in for the loudspeaker: counts the alarms the room would have heard.
+
+    The alarm clock rings it from its own thread; a lock keeps the count whole.
+    """
 
     def __init__(self) -> None:
-        self.rings = 0
+        self._lock = threading.Lock()
+        self.priorities: list[AlarmPriority] = []
 
-    def ring(self) -> None:
-        self.rings += 1
+    def ring(self, priority: AlarmPriority) -> None:
+        with self._lock:
+            self.priorities.append(priority)
+
+    @property
+    def rings(self) -> int:
+        with self._lock:
+            return len(self.priorities)
+
+
+def look_at_the_time(qtbot: QtBot, window: MainWindow) -> None:
+    """Have the alarm clock look at the (fake) clock now, and wait until it has."""
+    with qtbot.waitSignal(window.watch.evaluated, timeout=5000):
+        window.watch.check_now()
+
+
+ASK_BEFORE_CLOSING = MainWindow.confirm_close_with_needles
+
+
+@pytest.fixture(autouse=True)
+def _close_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing a window with needles in asks first; a test that means to answer says so."""
+    monkeypatch.setattr(MainWindow, "confirm_close_with_needles", lambda _self, _text: True)
 
 
 @pytest.fixture
@@ -42,7 +69,7 @@ def make_window(
     windows: list[MainWindow] = []
 
     def factory() -> MainWindow:
-        window = MainWindow(demo_services, bell=bell)
+        window = MainWindow(demo_services, bell=bell, check_sound=lambda: "")
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()

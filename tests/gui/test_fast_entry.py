@@ -123,7 +123,7 @@ def test_a_point_in_a_skin_lesion_region_is_refused_on_screen(
     window.set_acting_user(doctor)
     window.open_session(view.id)
     window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
+    _confirm_checklist(qtbot, window, screening_by=doctor)
     window.set_acting_user(doctor)
     _type(qtbot, window, "BL13 L 5")
     panel = window.session_page.needling
@@ -144,7 +144,7 @@ def test_depth_to_the_handle_is_refused_on_screen(
     window.set_acting_user(nurse)
     form = window.session_page.checklist.pack_form
     form.length_spin.setValue(13)  # short needles for the face and hands
-    _confirm_checklist(qtbot, window)
+    _confirm_checklist(qtbot, window, screening_by=doctor)
     window.set_acting_user(doctor)
     _type(qtbot, window, "LI4 L 13")
     panel = window.session_page.needling

@@ -10,7 +10,7 @@ from acudesk.domain.clock import FakeClock
 from acudesk.domain.needles import Side
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
-from tests.gui.conftest import RecordingBell, WindowFactory, patient_id, user_id
+from tests.gui.conftest import RecordingBell, WindowFactory, look_at_the_time, patient_id, user_id
 from tests.unit.services.conftest import Clinic, prepare
 
 
@@ -121,13 +121,17 @@ def test_idle_window_locks_hides_patients_and_keeps_the_timer(
     assert window.current_user is None
     text = _visible_text(window)
     assert "Maria" not in text and "Sokolova" not in text
-    assert lock.timer_display.isVisibleTo(window)
-    assert "Session 1 of 10, 5 min" in lock.timer_display.place_label.text()
-    clock.advance(minutes=1)
-    window.session_page.tick()
-    window._tick_lock_screen()
+    tile = window.strip.tile_for(view.id)
+    assert tile is not None and tile.isVisible()
+    # Five minutes and a second in: the needles are due out, on the lock screen too.
+    assert "M. S. · 1 needle in · REMOVE NEEDLES NOW · +00:01" in tile.text()
+    assert "Maria" not in tile.text()
+    look_at_the_time(qtbot, window)
     assert bell.rings == 1  # the alarm sounds on a locked screen
-    assert lock.timer_display.state_label.text() == "REMOVE NEEDLES NOW"
+    clock.advance(minutes=1)
+    look_at_the_time(qtbot, window)
+    assert bell.rings == 1  # once per event
+    qtbot.waitUntil(lambda: not window._audit_queue)  # recorded once the database allows
     actions = [r.action for r in demo_services.audit.query(user_id(demo_services, "admin"))]
     assert "lock" in actions
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,12 +15,23 @@ from sqlalchemy import func, select
 
 from acudesk.db import models as m
 from acudesk.domain.checklist import ChecklistStep, Position
-from acudesk.domain.clock import FakeClock
+from acudesk.domain.clock import FakeClock, SystemClock
+from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.session_flow import Stage
+from acudesk.domain.session_record import AlarmPriority
 from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
 from acudesk.ui.main_window import MainWindow
-from tests.gui.conftest import RecordingBell, WindowFactory, patient_id, user_id
+from tests.gui.conftest import (
+    RecordingBell,
+    WindowFactory,
+    look_at_the_time,
+    patient_id,
+    user_id,
+)
 
+PACK = PackInput("240915B", date(2028, 6, 30), True)
+SPEC = NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0)
 TEN_NEEDLES = (
     ("GB20", "Left", 8),
     ("GB20", "Right", 8),
@@ -46,10 +60,22 @@ def _open_maria_session(window: MainWindow, services: Services, doctor: int) -> 
 
 
 def _confirm_checklist(
-    qtbot: QtBot, window: MainWindow, *, expiry: QDate | None = None, stop_at_pack: bool = False
+    qtbot: QtBot,
+    window: MainWindow,
+    *,
+    expiry: QDate | None = None,
+    stop_at_pack: bool = False,
+    screening_by: int | None = None,
 ) -> None:
+    """Every step by whoever is signed in, but today's screening: the acupuncturist's."""
     panel = window.session_page.checklist
+    acting = window.acting_user_id()
     for step in ChecklistStep:
+        if screening_by is not None:
+            who = screening_by if step is ChecklistStep.SCREENING else acting
+            assert who is not None
+            if who != window.acting_user_id():
+                window.set_acting_user(who)
         if step is ChecklistStep.POSITION:
             panel.position_combo.setCurrentIndex(panel.position_combo.findData(Position.PRONE))
         if step is ChecklistStep.SKIN_DISINFECTED:
@@ -73,7 +99,7 @@ def _ready_for_needles(
     window.set_acting_user(doctor)
     session_id = _open_maria_session(window, services, doctor)
     window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
+    _confirm_checklist(qtbot, window, screening_by=doctor)
     window.set_acting_user(doctor)
     return session_id, doctor, nurse
 
@@ -112,14 +138,14 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     assert "Session 1 of 10, 5 min" in page.timer_display.place_label.text()
 
     window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
+    _confirm_checklist(qtbot, window, screening_by=doctor)
     assert page.stack.currentWidget() is page.needling
 
     window.set_acting_user(doctor)
     for code, side, depth in TEN_NEEDLES:
         _log(qtbot, window, code, side, depth)
         assert page.needling.error_label.isHidden(), page.needling.error_label.text()
-    assert page.needling.count_label.text() == "10 needles logged"
+    assert page.needling.count_label.text() == "10 needles in"
     qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     assert page.stack.currentWidget() is page.removal
     assert page.timer_display.time_label.text() == "05:00"
@@ -127,25 +153,29 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
 
     qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)  # the timer stays in view
     assert window.pages.currentWidget() is window.patient_page
-    qtbot.waitUntil(window.compact_timer.isVisible)
-    assert window.compact_timer.text() == "Needles in: 05:00 left (Session 1 of 10, 5 min)"
-    qtbot.mouseClick(window.compact_timer, Qt.MouseButton.LeftButton)
+    tile = window.strip.tile_for(session_id)
+    assert tile is not None and tile.isVisible()
+    assert tile.text().endswith("Maria Sokolova · 10 needles in · Needles in · 05:00")
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
     assert window.pages.currentWidget() is page
-    qtbot.waitUntil(lambda: not window.compact_timer.isVisible())
 
     clock.advance(minutes=2, seconds=30)
     page.tick()
     assert page.timer_display.time_label.text() == "02:30"
+    look_at_the_time(qtbot, window)
+    assert bell.rings == 0
     clock.advance(minutes=2, seconds=30)
+    look_at_the_time(qtbot, window)
     page.tick()
     assert page.timer_display.state_label.text() == "REMOVE NEEDLES NOW"
-    assert bell.rings == 1
-    page.tick()
+    assert bell.priorities == [AlarmPriority.MEDIUM]
+    look_at_the_time(qtbot, window)
     assert bell.rings == 1  # one alarm per event, not a stream
 
     window.set_acting_user(nurse)
     qtbot.keyClick(page, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
     clock.advance(minutes=3)
+    look_at_the_time(qtbot, window)
     page.tick()
     assert bell.rings == 1 and page.timer_display.time_label.text().startswith("+")
     page.removal.table.selectRow(0)
@@ -221,7 +251,9 @@ def test_expired_pack_is_refused_on_screen(
     window.set_acting_user(doctor)
     _open_maria_session(window, demo_services, doctor)
     window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window, expiry=QDate(2026, 10, 31), stop_at_pack=True)
+    _confirm_checklist(
+        qtbot, window, expiry=QDate(2026, 10, 31), stop_at_pack=True, screening_by=doctor
+    )
     panel = window.session_page.checklist
     assert "expired on 31.10.2026" in panel.error_label.text()
     assert panel.pack_form.lot_edit.text() == "240915B"  # what was typed is kept
@@ -266,9 +298,14 @@ def test_removal_count_mismatch_and_closing_with_a_needle_in_are_refused(
     page = window.session_page
     qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     window.set_acting_user(nurse)
-    qtbot.keyClicks(page.removal.count_edit, "2")
-    qtbot.keyClick(page.removal.count_edit, Qt.Key.Key_Return)
-    assert "3 needles are still in" in page.removal.error_label.text()
+    for typed in ("2", "4"):
+        page.removal.count_edit.clear()
+        qtbot.keyClicks(page.removal.count_edit, typed)
+        qtbot.keyClick(page.removal.count_edit, Qt.Key.Key_Return)
+        refusal = page.removal.error_label.text()
+        # A blind count: where to look, never the number she should have counted.
+        assert "does not match" in refusal and "chart" in refusal and "3" not in refusal
+        assert page.removal.count_edit.text() == typed  # kept, selected, to type again
     assert len(demo_services.sessions.view(session_id).open_needles) == 3
     clock.advance(minutes=30)
     page.rest._run(lambda u, s: demo_services.sessions.end_rest(u, s, "leaving"))
@@ -335,7 +372,7 @@ def test_nurse_cannot_log_a_needle_on_screen(
     window.set_acting_user(doctor)
     _open_maria_session(window, demo_services, doctor)
     window.set_acting_user(nurse)
-    _confirm_checklist(qtbot, window)
+    _confirm_checklist(qtbot, window, screening_by=doctor)
     _log(qtbot, window, "GB20", "Left", 8)
     assert "acupuncturist" in window.session_page.needling.error_label.text()
     assert _count(demo_services, m.NeedleInsertion) == 0
@@ -400,7 +437,7 @@ def test_restart_mid_session_resumes_with_the_right_remaining_time(
     qtbot: QtBot, demo_services: Services, clock: FakeClock, bell: RecordingBell
 ) -> None:
     doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
-    first = MainWindow(demo_services, bell=bell)
+    first = MainWindow(demo_services, bell=bell, check_sound=lambda: "")
     qtbot.addWidget(first)
     first.show()
     first.activateWindow()
@@ -408,7 +445,7 @@ def test_restart_mid_session_resumes_with_the_right_remaining_time(
     first.set_acting_user(doctor)
     session_id = _open_maria_session(first, demo_services, doctor)
     first.set_acting_user(nurse)
-    _confirm_checklist(qtbot, first)
+    _confirm_checklist(qtbot, first, screening_by=doctor)
     first.set_acting_user(doctor)
     _log(qtbot, first, "GB20", "Left", 8)
     qtbot.keyClick(first.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
@@ -417,15 +454,18 @@ def test_restart_mid_session_resumes_with_the_right_remaining_time(
     QApplication.processEvents()
 
     clock.advance(minutes=1, seconds=50)
-    second = MainWindow(demo_services, bell=bell)
+    second = MainWindow(demo_services, bell=bell, check_sound=lambda: "")
     qtbot.addWidget(second)
     assert second.pages.currentWidget() is second.session_page
     assert second.session_page.view is not None and second.session_page.view.id == session_id
     assert second.session_page.timer_display.time_label.text() == "03:10"
     clock.advance(minutes=10)
+    look_at_the_time(qtbot, second)
     second.session_page.tick()
     assert second.session_page.timer_display.time_label.text() == "+06:50"
-    assert bell.rings == 1
+    # Twelve minutes into a five-minute session, unacknowledged: one alarm, the overdue one.
+    assert bell.priorities == [AlarmPriority.HIGH]
+    second.close()
 
 
 def test_needles_logged_and_removed_by_clicking_the_chart(
@@ -455,32 +495,138 @@ def test_needles_logged_and_removed_by_clicking_the_chart(
     window.set_acting_user(nurse)
     assert chart.mode == "removal"
     chart.set_view("back")
-    for needle in view.needles:
+    removal = page.removal
+    chosen = [("Intact", False), ("Bent", True), ("Broken", True)]
+    for needle, (condition, bleeding) in zip(view.needles, chosen, strict=True):
+        removal.condition_combo.setCurrentIndex(removal.condition_combo.findText(condition))
+        removal.bleeding_check.setChecked(bleeding)
         qtbot.mouseClick(
             chart.viewport(),
             Qt.MouseButton.LeftButton,
             pos=chart.needle_marker_position(needle.id).toPoint(),
         )
+        # A click chooses the needle; it removes nothing.
+        selected = removal.table.selectionModel().selectedRows()[0].row()
+        assert removal.model.row_at(selected).id == needle.id
+        assert demo_services.sessions.view(session_id).open_needles[0].id == needle.id
+        qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     after = demo_services.sessions.view(session_id)
     assert not after.open_needles
+    recorded = [(n.condition, n.bleeding) for n in after.needles]
+    assert recorded == [("intact", False), ("bent", True), ("broken", True)]
     assert {n.removed_by for n in after.needles} == {"Olga Smirnova"}
-    assert page.stack.currentWidget() is page.rest
+    assert removal.incident_form.isVisible()  # the broken needle is an incident to document
 
 
-def test_the_alarm_is_armed_to_the_moment_not_the_next_repaint(
+def test_ctrl_enter_on_the_timer_step_removes_nothing(
     qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
 ) -> None:
     window = make_window()
-    session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
-    _log(qtbot, window, "GB20", "Left", 8)
+    session_id, _doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
+    for code, side, depth in TEN_NEEDLES[:3]:
+        _log(qtbot, window, code, side, depth)
     page = window.session_page
     qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
-    clock.advance(
-        minutes=4,
-        seconds=59,
-    )
-    clock.advance(0.7)
-    page.tick()
-    assert page.alarm_timer.isActive()
-    assert page.alarm_timer.remainingTime() <= 300  # fires at the end itself
-    assert demo_services.sessions.view(session_id).planned_minutes == 5
+    window.set_acting_user(nurse)
+    clock.advance(minutes=6)
+    for _ in range(3):
+        qtbot.keyClick(page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(demo_services.sessions.view(session_id).open_needles) == 3
+    assert "Ctrl+R" in page.removal.hint.text()
+
+
+def test_a_removal_can_be_undone_for_a_few_seconds_by_who_made_it(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    session_id, _doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
+    _log(qtbot, window, "GB20", "Left", 8)
+    _log(qtbot, window, "GB20", "Right", 8)
+    page = window.session_page
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    window.set_acting_user(nurse)
+    page.removal.table.selectRow(0)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert len(demo_services.sessions.view(session_id).open_needles) == 1
+    assert page.removal.undo_button.isVisible()
+    clock.advance(4)
+    qtbot.mouseClick(page.removal.undo_button, Qt.MouseButton.LeftButton)
+    assert len(demo_services.sessions.view(session_id).open_needles) == 2
+    assert not page.removal.undo_button.isVisible()
+    page.removal.table.selectRow(0)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    clock.advance(11)
+    qtbot.mouseClick(page.removal.undo_button, Qt.MouseButton.LeftButton)
+    assert "no longer be undone" in page.removal.error_label.text()
+    assert len(demo_services.sessions.view(session_id).open_needles) == 1
+
+
+def test_a_needle_taken_out_before_the_timer_ends_nothing(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    demo_services: Services,
+    clock: FakeClock,
+    bell: RecordingBell,
+) -> None:
+    """Remove and replace on the Needles step, start the timer: the needles are still timed,
+    the strip and the lock screen say so, and the alarm rings at the end."""
+    window = make_window()
+    session_id, _doctor, _nurse = _ready_for_needles(qtbot, window, demo_services)
+    page = window.session_page
+    _log(qtbot, window, "GB20", "Left", 8)
+    page.needling.table.selectRow(0)
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # a correction
+    assert page.needling.count_label.text() == "0 needles in (1 taken out)"
+    assert page.stack.currentWidget() is page.needling
+    _log(qtbot, window, "GB20", "Left", 6)
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert page.stack.currentWidget() is page.removal
+    assert page.timer_display.state_label.text() == "Needles in. Remaining time:"
+    window.lock()
+    tile = window.strip.tile_for(session_id)
+    assert tile is not None and tile.isVisible()
+    assert "1 needle in" in tile.text() and "M. S." in tile.text()
+    assert "Sokolova" not in tile.text()  # initials only on the lock screen
+    clock.advance(minutes=5)
+    look_at_the_time(qtbot, window)
+    assert bell.priorities == [AlarmPriority.MEDIUM]
+    window._show_strip()
+    assert "REMOVE NEEDLES NOW" in tile.text()
+
+
+def _session_with_needle_in(services: Services, doctor: int, nurse: int) -> SessionView:
+    """Maria's session through the services: checklist done, one needle in, timer started."""
+    s = services.sessions
+    services.courses.plan_course(doctor, patient_id(services, "Maria"), 10)
+    view = s.start_session(doctor, patient_id(services, "Maria"))
+    for step in ChecklistStep:
+        if step is ChecklistStep.NEEDLES:
+            view = s.register_pack(nurse, view.id, PACK, SPEC)
+        view = s.confirm_check(
+            doctor if step is ChecklistStep.SCREENING else nurse,
+            view.id,
+            step,
+            position=Position.PRONE,
+            agent="Ethanol 70%",
+        )
+    view = s.insert_needle(doctor, view.id, "GB20", Side.LEFT, 6.0, view.packs[0].id)
+    return s.start_retention(doctor, view.id)
+
+
+def test_the_alarm_rings_while_the_window_itself_is_busy(
+    qtbot: QtBot, demo_services: Services, bell: RecordingBell
+) -> None:
+    """The alarm clock has its own thread: a window stuck in a long call still sounds."""
+    services = Services.build(demo_services.db.__class__(demo_services.db.engine, SystemClock()))
+    doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
+    window = MainWindow(services, bell=bell, check_sound=lambda: "")
+    qtbot.addWidget(window)
+    view = _session_with_needle_in(services, doctor, nurse)
+    # As if the timer had started long enough ago that its end is half a second away.
+    started = datetime.now(UTC) - timedelta(minutes=view.planned_minutes, seconds=-0.5)
+    window.watch.update(replace(view, retention_started_at=started))
+    deadline = time.monotonic() + 30
+    while bell.rings == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the window's own thread never returns to its event loop here
+    assert bell.priorities == [AlarmPriority.MEDIUM]
+    window.close()

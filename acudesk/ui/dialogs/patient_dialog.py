@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -59,10 +61,14 @@ class PatientDialog(QDialog):
         acting_user: int | None,
         patient: PatientDetail | None = None,
         parent: QWidget | None = None,
+        *,
+        still_acting: Callable[[], int | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._services = services
         self._acting_user = acting_user
+        # Who is at the keyboard now: a form opened before a lock saves nothing for anyone else.
+        self._still_acting = still_acting
         self._patient = patient
         self._today = local_date(services.clock.now())
         self._dob_entered = patient is not None
@@ -299,6 +305,14 @@ class PatientDialog(QDialog):
         self._clear_errors()
         if self._acting_user is None:
             self._show_error(AcuDeskError("Choose who is acting at the top of the window first."))
+            return
+        if self._still_acting is not None and self._still_acting() != self._acting_user:
+            self._show_error(
+                AcuDeskError(
+                    "This form was opened by someone who is no longer signed in here; it "
+                    "cannot be saved in their name. Close it and open it again."
+                )
+            )
             return
         try:
             data = self.input_data()

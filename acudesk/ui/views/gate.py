@@ -1,12 +1,11 @@
 """Who is at the keyboard: first administrator, log-in, quick switch by PIN, and the lock screen.
 
-The lock screen keeps the running needle timer and its alarm in view, and shows no patient data.
+The needle watch's strip stays above these pages with initials only; they show no patient data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,15 +23,6 @@ from PySide6.QtWidgets import (
 from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
-from acudesk.services.session_view import SessionView
-from acudesk.ui.widgets.timer_display import TimerDisplay
-
-
-class _SilentBell:
-    """The session screen rings the alarm; the lock screen only shows it."""
-
-    def ring(self) -> None:
-        pass
 
 
 def _card(title: str, subtitle: str) -> tuple[QFrame, QVBoxLayout]:
@@ -133,14 +123,12 @@ class LoginPage(QWidget):
         self.locked = locked
         title = "Screen locked" if locked else "Log in to AcuDesk"
         subtitle = (
-            "The screen locked after a period without input. Patient data is hidden; "
-            "the needle timer keeps running. Unlock with your PIN."
+            "The screen is locked. Patient data is hidden; the needle timers above keep "
+            "running and their alarms sound. Unlock with your PIN."
             if locked
             else "Log in with your name and password, or choose your name and type your PIN."
         )
         card, layout = _card(title, subtitle)
-        self.timer_display = TimerDisplay(_SilentBell())
-        self.timer_display.setVisible(False)
         self.user_combo = QComboBox()
         self.pin_edit = _password_edit("PIN")
         self.pin_edit.setObjectName("pinEdit")
@@ -166,7 +154,6 @@ class LoginPage(QWidget):
         self.error = _error_label()
         layout.addWidget(self.error)
         outer = QVBoxLayout(self)
-        outer.addWidget(self.timer_display)
         outer.addStretch(1)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
@@ -176,24 +163,24 @@ class LoginPage(QWidget):
         self.password.returnPressed.connect(self.use_password)
 
     def reload_users(self, preselect: int | None = None) -> None:
-        self.user_combo.clear()
-        for user in self._services.users.list_users():
-            self.user_combo.addItem(user.label, user.id)
-        if preselect is not None:
-            self.user_combo.setCurrentIndex(max(0, self.user_combo.findData(preselect)))
         self.pin_edit.clear()
         self.password.clear()
         self.error.clear()
+        try:
+            users = self._services.users.list_users()
+        except AcuDeskError as error:  # the gate shows anyway; the names come back later
+            self.error.setText(str(error))
+            users = []
+        except Exception:  # a database fault must never stop the screen from locking
+            self.error.setText("The list of users cannot be read from the database just now.")
+            users = []
+        if users or self.user_combo.count() == 0:
+            self.user_combo.clear()
+            for user in users:
+                self.user_combo.addItem(user.label, user.id)
+        if preselect is not None:
+            self.user_combo.setCurrentIndex(max(0, self.user_combo.findData(preselect)))
         QTimer.singleShot(0, self.pin_edit.setFocus)  # once the page is on screen
-
-    def show_timer(self, view: SessionView | None, now: datetime) -> None:
-        """The lock screen shows where the needles stand, never whose they are."""
-        running = (
-            view is not None and view.retention_started_at is not None and (view.signed_at is None)
-        )
-        self.timer_display.setVisible(running)
-        if running and view is not None:
-            self.timer_display.show_state(view, now)
 
     def use_pin(self) -> None:
         user_id = self.user_combo.currentData()

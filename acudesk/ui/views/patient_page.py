@@ -259,7 +259,11 @@ class PatientPage(QWidget):
             return None
         _discard(self.patient_dialog)
         self.patient_dialog = PatientDialog(
-            self._services, self._acting_user(), self._detail, parent=self
+            self._services,
+            self._acting_user(),
+            self._detail,
+            parent=self,
+            still_acting=self._acting_user,
         )
         self.patient_dialog.saved.connect(self._on_patient_saved)
         self.patient_dialog.open()

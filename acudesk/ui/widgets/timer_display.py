@@ -1,44 +1,17 @@
-"""The needle timer as the room sees it: numerals readable from the couch, one alarm per event."""
+"""The needle timer as the room sees it: numerals readable from the couch.
+
+It only shows: the needle watch owns every alarm and sounds it whether or not this is on screen.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
-from typing import Protocol
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from acudesk.domain.timer import TimerPhase, TimerState, format_clock
 from acudesk.services.session_view import SessionView
-
-ALARM_WAV = Path(__file__).resolve().parents[3] / "resources" / "sounds" / "alarm.wav"
-
-
-class AlarmBell(Protocol):
-    def ring(self) -> None: ...
-
-
-class SoundAlarm:
-    """Plays the alarm sound; falls back to the system bell where there is no audio."""
-
-    def __init__(self) -> None:
-        self._effect: object | None = None
-
-    def ring(self) -> None:
-        try:
-            from PySide6.QtMultimedia import QSoundEffect
-
-            if self._effect is None:
-                effect = QSoundEffect()
-                effect.setSource(QUrl.fromLocalFile(str(ALARM_WAV)))
-                effect.setVolume(1.0)
-                self._effect = effect
-            assert isinstance(self._effect, QSoundEffect)
-            self._effect.play()
-        except ImportError:
-            QApplication.beep()
-
 
 _STYLES = {
     TimerPhase.NOT_STARTED: ("#eef2f5", "#1d2b36"),
@@ -54,12 +27,9 @@ class TimerDisplay(QFrame):
 
     acknowledge_requested = Signal()
 
-    def __init__(self, bell: AlarmBell) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.setObjectName("timerDisplay")
-        self._bell = bell
-        self._rung_for: tuple[int, int] = (0, 0)  # (session id, alarms already sounded)
-        self.alarms_rung = 0
         self.time_label = QLabel("--:--")
         self.time_label.setObjectName("timerNumerals")
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -117,16 +87,3 @@ class TimerDisplay(QFrame):
         self.ack_button.setVisible(
             state.needles_due_out and not state.acknowledged and bool(view.open_needles)
         )
-        self._ring_if_due(view.id, state)
-
-    def _ring_if_due(self, session_id: int, state: TimerState) -> None:
-        seen_session, sounded = self._rung_for
-        if seen_session != session_id:
-            sounded = 0
-        if state.alarm_count_due > sounded and state.phase in (
-            TimerPhase.ALARM,
-            TimerPhase.OVERDUE,
-        ):
-            self._bell.ring()
-            self.alarms_rung += 1
-        self._rung_for = (session_id, max(sounded, state.alarm_count_due))

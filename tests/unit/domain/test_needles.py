@@ -204,7 +204,7 @@ def test_pack_expiring_today_is_allowed_yesterday_refused() -> None:
         validate_pack(PackInput("LOT-42", TODAY - timedelta(days=1), True), TODAY)
     assert caught.value.rule == "pack_expired" and caught.value.field == "expiry"
     assert caught.value.message == (
-        "The pack expired on 23.11.2026; an expired pack cannot be used."
+        "The pack (lot LOT-42) expired on 23.11.2026; an expired pack cannot be used."
     )
 
 

@@ -86,7 +86,7 @@ def prepare(clinic: Clinic, view: SessionView, *, expiry: date = date(2028, 1, 3
                 clinic.nurse, view.id, PackInput("LOT-2291", expiry, True), SPEC
             )
         view = sessions.confirm_check(
-            clinic.nurse,
+            clinic.doctor if step is ChecklistStep.SCREENING else clinic.nurse,
             view.id,
             step,
             position=Position.PRONE if step is ChecklistStep.POSITION else None,

@@ -37,7 +37,9 @@ def _timed(c: Clinic) -> SessionView:
 
 def _out(c: Clinic, clock: FakeClock, condition: Condition = Condition.INTACT) -> SessionView:
     view = _timed(c)
-    return c.services.sessions.remove_needle(c.nurse, view.id, view.needles[0].id, condition)
+    return c.services.sessions.remove_needle(
+        c.nurse, view.id, view.needles[0].id, condition, bleeding=False
+    )
 
 
 def _rested(c: Clinic, clock: FakeClock) -> SessionView:
@@ -101,7 +103,9 @@ PERFORMERS: dict[Action, Perform] = {
     ),
     Action.REMOVE_NEEDLE: lambda c, u, k: (
         v := _timed(c),
-        c.services.sessions.remove_needle(u, v.id, v.needles[0].id),
+        c.services.sessions.remove_needle(
+            u, v.id, v.needles[0].id, Condition.INTACT, bleeding=False
+        ),
     ),
     Action.RECORD_INCIDENT: _incident,
     Action.RUN_REST: lambda c, u, k: (

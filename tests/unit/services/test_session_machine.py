@@ -87,7 +87,11 @@ class SessionActions(RuleBasedStateMachine):
         s = self.services.sessions
         self._try(
             lambda: s.confirm_check(
-                self.c.nurse, self.session_id, step, position=Position.SUPINE, agent="Ethanol 70%"
+                self.c.doctor if step is ChecklistStep.SCREENING else self.c.nurse,
+                self.session_id,
+                step,
+                position=Position.SUPINE,
+                agent="Ethanol 70%",
             )
         )
 
@@ -131,7 +135,7 @@ class SessionActions(RuleBasedStateMachine):
             needle = needles[pick % len(needles)]
             self._try(
                 lambda: self.services.sessions.remove_needle(
-                    self.c.nurse, self.session_id, needle.id, condition
+                    self.c.nurse, self.session_id, needle.id, condition, bleeding=False
                 )
             )
 

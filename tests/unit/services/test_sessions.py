@@ -76,7 +76,9 @@ def test_a_whole_session_from_screening_to_signature(clinic: Clinic, clock: Fake
 def test_every_checklist_confirmation_stores_who_and_when(clinic: Clinic, clock: FakeClock) -> None:
     view = prepare(clinic, start(clinic))
     assert [c.step for c in view.checks] == [step.value for step in ChecklistStep]
-    assert {c.confirmed_by for c in view.checks} == {"Olga Smirnova"}
+    by = {c.step: c.confirmed_by for c in view.checks}
+    assert by.pop("screening") == "Dr Elena Ivanova"  # today's screening is the acupuncturist's
+    assert set(by.values()) == {"Olga Smirnova"}
     assert all(c.confirmed_at == clock.now() for c in view.checks)
     details = {c.step: c.detail for c in view.checks}
     assert details["position"] == "prone"
@@ -189,7 +191,7 @@ def test_depth_must_be_less_than_the_needle_length(clinic: Clinic) -> None:
                 clinic.nurse, view.id, PackInput("S", date(2028, 1, 1), True), short
             )
         view = s.confirm_check(
-            clinic.nurse,
+            clinic.doctor if step is ChecklistStep.SCREENING else clinic.nurse,
             view.id,
             step,
             position=None
@@ -230,9 +232,9 @@ def test_a_needle_cannot_be_removed_twice(clinic: Clinic) -> None:
     _log_needles(clinic, view.id, view.packs[0].id)
     view = s.start_retention(clinic.doctor, view.id)
     needle = view.needles[0]
-    s.remove_needle(clinic.nurse, view.id, needle.id)
+    s.remove_needle(clinic.nurse, view.id, needle.id, Condition.INTACT, bleeding=False)
     with pytest.raises(RuleViolation, match="already removed"):
-        s.remove_needle(clinic.nurse, view.id, needle.id)
+        s.remove_needle(clinic.nurse, view.id, needle.id, Condition.INTACT, bleeding=False)
     with s._db.reading() as db:
         assert db.scalar(select(func.count()).select_from(m.NeedleRemoval)) == 1
 
@@ -242,8 +244,12 @@ def test_remove_all_needs_the_count_still_in(clinic: Clinic) -> None:
     view = prepare(clinic, start(clinic))
     _log_needles(clinic, view.id, view.packs[0].id)
     view = s.start_retention(clinic.doctor, view.id)
-    with pytest.raises(RuleViolation, match="3"):
-        s.remove_all(clinic.nurse, view.id, "2")
+    for typed in ("2", "4"):
+        with pytest.raises(RuleViolation) as refused:
+            s.remove_all(clinic.nurse, view.id, typed)
+        # A blind count: the refusal never names the number she should have counted.
+        assert "3" not in str(refused.value)
+        assert "chart" in str(refused.value)
     assert len(s.view(view.id).open_needles) == 3
 
 
@@ -252,7 +258,7 @@ def test_session_cannot_close_while_a_needle_is_in(clinic: Clinic, clock: FakeCl
     view = prepare(clinic, start(clinic))
     _log_needles(clinic, view.id, view.packs[0].id)
     view = s.start_retention(clinic.doctor, view.id)
-    s.remove_needle(clinic.nurse, view.id, view.needles[0].id)
+    s.remove_needle(clinic.nurse, view.id, view.needles[0].id, Condition.INTACT, bleeding=False)
     clock.advance(minutes=30)
     with pytest.raises(RuleViolation, match="2 needles"):
         s.end_rest(clinic.nurse, view.id, "reason")
@@ -266,7 +272,9 @@ def test_broken_needle_needs_an_incident_before_closing(clinic: Clinic, clock: F
     view = prepare(clinic, start(clinic))
     _log_needles(clinic, view.id, view.packs[0].id)
     view = s.start_retention(clinic.doctor, view.id)
-    view = s.remove_needle(clinic.nurse, view.id, view.needles[0].id, Condition.BROKEN)
+    view = s.remove_needle(
+        clinic.nurse, view.id, view.needles[0].id, Condition.BROKEN, bleeding=False
+    )
     view = s.remove_all(clinic.nurse, view.id, "2")
     assert len(view.incidents) == 1 and not view.incidents[0].documented
     clock.advance(minutes=21)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.errors import AcuDeskError, PermissionDenied, RuleViolation
-from acudesk.domain.needles import Side
+from acudesk.domain.needles import Condition, Side
 from acudesk.domain.quick_entry import NeedleOrder, parse_quick_entry
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
@@ -30,6 +30,7 @@ from acudesk.ui.views.session.quick_entry_bar import QuickEntryBar
 
 
 def needle_table(model: NeedleTableModel) -> QTableView:
+    """The needles of a session, one row each, chosen a row at a time."""
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -100,6 +101,13 @@ class NeedlingPanel(StepPanel):
         self.count_label.setObjectName("sectionTitle")
         count_row = QHBoxLayout()
         count_row.addWidget(self.count_label)
+        self.take_out_button = QPushButton("Take out selected, intact (correction)")
+        self.take_out_button.setObjectName("takeOutButton")
+        self.take_out_button.setToolTip(
+            "A needle taken out before the timer starts is a correction: it is recorded as "
+            "removed, intact, by you now. Log its replacement as a new needle."
+        )
+        count_row.addWidget(self.take_out_button)
         count_row.addStretch(1)
         count_row.addWidget(self.quick.set_name, 2)
         count_row.addWidget(self.quick.save_button)
@@ -112,6 +120,7 @@ class NeedlingPanel(StepPanel):
         self.point_edit.returnPressed.connect(self.log_needle)
         self.log_button.clicked.connect(self.log_needle)
         self.start_button.clicked.connect(self.start_timer)
+        self.take_out_button.clicked.connect(self.take_out_selected)
         self.quick.entry.returnPressed.connect(self.log_typed)
         self.quick.log_button.clicked.connect(self.log_typed)
         self.quick.apply_button.clicked.connect(self.log_set)
@@ -134,9 +143,14 @@ class NeedlingPanel(StepPanel):
         self.model.set_rows(view.needles)
         self.table.scrollToBottom()
         self.quick.reload_sets()
-        count = len(view.needles)
-        self.count_label.setText(f"{count} needle{'s' if count != 1 else ''} logged")
-        self.start_button.setEnabled(count > 0)
+        count, still_in = len(view.needles), len(view.open_needles)
+        taken_out = count - still_in
+        self.count_label.setText(
+            f"{still_in} needle{'s' if still_in != 1 else ''} in"
+            + (f" ({taken_out} taken out)" if taken_out else "")
+        )
+        self.start_button.setEnabled(still_in > 0)
+        self.take_out_button.setEnabled(still_in > 0)
         self._update_deep_check()
 
     def choose_point(self, code: str, side: str) -> None:
@@ -242,6 +256,18 @@ class NeedlingPanel(StepPanel):
 
     def start_timer(self) -> None:
         self._run(self._services.sessions.start_retention)
+
+    def take_out_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        needle = self.model.row_at(rows[0].row()) if rows else None
+        if needle is None or not needle.is_open:
+            self.show_error("Choose the needle you took out in the list (one still in).")
+            return
+        self._run(
+            lambda user, sid: self._services.sessions.remove_needle(
+                user, sid, needle.id, Condition.INTACT, bleeding=False
+            )
+        )
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acudesk.domain.needles import Condition
+from acudesk.domain.needles import UNDO_REMOVAL_S, Condition
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.models.needle_table_model import REMOVAL_COLUMNS, NeedleTableModel
@@ -46,8 +49,11 @@ class IncidentForm(QGroupBox):
 
 
 class RemovalPanel(StepPanel):
+    needle_selected = Signal(str, str)  # point code, side: shown on the chart
+
     def __init__(self, services: Services, acting_user: ActingUser) -> None:
         super().__init__(services, acting_user)
+        self._undo_for: int | None = None  # the needle this user just removed
         self.heading = title_label("Needles in")
         self.layout_.addWidget(self.heading)
         self.summary = QLabel()
@@ -71,8 +77,16 @@ class RemovalPanel(StepPanel):
         one.addWidget(self.condition_combo)
         one.addWidget(self.bleeding_check)
         one.addWidget(self.remove_button)
+        self.undo_button = QPushButton()
+        self.undo_button.setObjectName("undoRemoval")
+        self.undo_button.hide()
+        one.addWidget(self.undo_button)
         one.addStretch(1)
         self.layout_.addLayout(one)
+        self.undo_timer = QTimer(self)
+        self.undo_timer.setSingleShot(True)
+        self.undo_timer.setInterval(UNDO_REMOVAL_S * 1000)
+        self.undo_timer.timeout.connect(self._forget_undo)
 
         self.count_edit = QLineEdit()
         self.count_edit.setObjectName("removeAllCount")
@@ -81,7 +95,7 @@ class RemovalPanel(StepPanel):
         self.remove_all_button = QPushButton("Remove all, intact")
         self.remove_all_button.setToolTip(
             "Records every needle still in as removed intact, without bleeding. "
-            "Type how many you counted first."
+            "Type how many needles you hold first: the count is checked against the record."
         )
         every = QHBoxLayout()
         every.addWidget(QLabel("Needles counted:"))
@@ -97,11 +111,15 @@ class RemovalPanel(StepPanel):
         self.layout_.addWidget(self.hint)
 
         self.remove_button.clicked.connect(self.remove_selected)
+        self.undo_button.clicked.connect(self.undo_removal)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.remove_all_button.clicked.connect(self.remove_all)
         self.count_edit.returnPressed.connect(self.remove_all)
         self.incident_form.save_button.clicked.connect(self.save_incident)
 
     def show_view(self, view: SessionView) -> None:
+        if self.view is not None and self.view.id != view.id:
+            self._forget_undo()
         super().show_view(view)
         self.model.set_rows(view.needles)
         still_in = len(view.open_needles)
@@ -146,6 +164,9 @@ class RemovalPanel(StepPanel):
         needle = self.model.row_at(rows[0].row())
         condition = Condition(self.condition_combo.currentData())
         bleeding = self.bleeding_check.isChecked()
+        if not needle.is_open:
+            self.show_error(f"The needle at {needle.label} is already out; choose one still in.")
+            return
         if self._run(
             lambda user, sid: self._services.sessions.remove_needle(
                 user, sid, needle.id, condition, bleeding=bleeding
@@ -153,14 +174,58 @@ class RemovalPanel(StepPanel):
         ):
             self.condition_combo.setCurrentIndex(0)
             self.bleeding_check.setChecked(False)
+            self._offer_undo(needle.id, needle.label)
 
-    def remove_needle_by_id(self, insertion_id: int) -> None:
-        self._run(lambda user, sid: self._services.sessions.remove_needle(user, sid, insertion_id))
+    def select_needle(self, insertion_id: int) -> None:
+        """A click on the chart chooses the needle; the nurse then records how it came out."""
+        row = next(
+            (i for i in range(self.model.rowCount()) if self.model.row_at(i).id == insertion_id),
+            None,
+        )
+        if row is not None:
+            self.table.selectRow(row)
+            self.condition_combo.setFocus()
+
+    def _on_selection(self, *_args: object) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            needle = self.model.row_at(rows[0].row())
+            self.needle_selected.emit(needle.point_code, needle.side)
+
+    def show_hint_for_keys(self) -> None:
+        self.hint.setText(
+            "Choose the needle (arrow keys or a click on the chart), its condition and bleeding, "
+            "then Ctrl+R records that one needle as removed."
+        )
+
+    def run_action(self, action: Callable[[int, int], SessionView]) -> bool:
+        return self._run(action)
+
+    def undo_removal(self) -> None:
+        needle_id = self._undo_for
+        if needle_id is None:
+            return
+        if self._run(lambda user, sid: self._services.sessions.undo_removal(user, sid, needle_id)):
+            self._forget_undo()
+
+    def _offer_undo(self, needle_id: int, label: str) -> None:
+        self._undo_for = needle_id
+        self.undo_button.setText(f"Undo removal of {label} ({UNDO_REMOVAL_S} s)")
+        self.undo_button.show()
+        self.undo_timer.start()
+
+    def _forget_undo(self) -> None:
+        self._undo_for = None
+        self.undo_button.hide()
+        self.undo_timer.stop()
 
     def remove_all(self) -> None:
         typed = self.count_edit.text()
         if self._run(lambda user, sid: self._services.sessions.remove_all(user, sid, typed)):
             self.count_edit.clear()
+            self._forget_undo()
+        else:
+            self.count_edit.selectAll()
 
     def save_incident(self) -> None:
         if self.view is None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -21,7 +18,6 @@ from PySide6.QtWidgets import (
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.roles import PERMISSIONS, Action, Role, may
 from acudesk.domain.session_flow import Stage
-from acudesk.domain.timer import TimerPhase
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.views.session.base import ActingUser, StepPanel
@@ -32,7 +28,7 @@ from acudesk.ui.views.session.record_panel import RecordPanel
 from acudesk.ui.views.session.removal_panel import RemovalPanel
 from acudesk.ui.views.session.rest_panel import RestPanel
 from acudesk.ui.widgets.body_chart import BodyChart
-from acudesk.ui.widgets.timer_display import AlarmBell, TimerDisplay
+from acudesk.ui.widgets.timer_display import TimerDisplay
 
 TICK_MS = 250
 
@@ -51,9 +47,8 @@ STEP_NAMES = (
 class SessionPage(QWidget):
     session_changed = Signal(object)
     back_requested = Signal(int)  # patient id
-    timer_updated = Signal(str, bool)  # compact text for elsewhere in the window, urgent
 
-    def __init__(self, services: Services, acting_user: ActingUser, bell: AlarmBell) -> None:
+    def __init__(self, services: Services, acting_user: ActingUser) -> None:
         super().__init__()
         self._services = services
         self.view: SessionView | None = None
@@ -64,7 +59,15 @@ class SessionPage(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.patient_label, 1)
         header.addWidget(self.back_button)
-        self.timer_display = TimerDisplay(bell)
+        self.timer_display = TimerDisplay()
+        self.refusal_label = QLabel()
+        self.refusal_label.setObjectName("error")
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setStyleSheet(
+            "QLabel#error { font-size: 13pt; font-weight: 700; padding: 6px;"
+            " border: 2px solid #b00020; border-radius: 6px; }"
+        )
+        self.refusal_label.hide()
 
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
@@ -101,7 +104,9 @@ class SessionPage(QWidget):
         self.chart.setObjectName("bodyChart")
         self.chart.setFixedWidth(350)
         self.chart.point_clicked.connect(self._on_point_clicked)
-        self.chart.needle_clicked.connect(self.removal.remove_needle_by_id)
+        # A click on a needle only chooses it: removal records the condition chosen for it.
+        self.chart.needle_clicked.connect(self.removal.select_needle)
+        self.removal.needle_selected.connect(self._on_needle_selected)
         self.needling.point_chosen.connect(self.chart.select_point)
 
         body = QHBoxLayout()
@@ -112,9 +117,9 @@ class SessionPage(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(header)
         layout.addWidget(self.timer_display)
+        layout.addWidget(self.refusal_label)
         layout.addLayout(body, 1)
 
-        self._armed_for: datetime | None = None
         self._roles: frozenset[Role] = frozenset(Role)
         self._stateful = {
             self.checklist.confirm_button,
@@ -123,10 +128,6 @@ class SessionPage(QWidget):
             self.removal.remove_all_button,
             self.needling.quick.apply_button,
         }
-        self.alarm_timer = QTimer(self)
-        self.alarm_timer.setSingleShot(True)
-        self.alarm_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.alarm_timer.timeout.connect(self.tick)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
@@ -139,7 +140,7 @@ class SessionPage(QWidget):
             ("Ctrl+Return", self.main_action),
             ("Ctrl+Enter", self.main_action),
             ("Ctrl+T", self.needling.start_timer),
-            ("Ctrl+R", self.removal.remove_selected),
+            ("Ctrl+R", self.remove_chosen_needle),
             ("Alt+A", self.acknowledge_alarm),
             ("Ctrl+S", self.outcome.sign),
             ("Ctrl+L", lambda: self.needling.point_edit.setFocus()),
@@ -182,8 +183,8 @@ class SessionPage(QWidget):
             p.show_view(view)
         self.stack.setCurrentWidget(panel)
         self.timer_display.show_state(view, now)
+        self._show_refusal(view)
         self._show_chart(view, stage)
-        self._announce(now)
         self._mask_by_role()
 
     def apply_roles(self, roles: frozenset[Role]) -> None:
@@ -251,48 +252,25 @@ class SessionPage(QWidget):
         assert isinstance(widget, StepPanel)
         return widget
 
+    def _show_refusal(self, view: SessionView) -> None:
+        """A contraindication recorded after the start stops the session where it stands."""
+        text = ""
+        if view.refusal and view.signed_at is None:
+            text = f"A contraindication was recorded during this session. {view.refusal}"
+            if view.open_needles:
+                text += " No more needles and no timer: remove the needles that are in."
+        self.refusal_label.setText(text)
+        self.refusal_label.setVisible(bool(text))
+
+    def _on_needle_selected(self, code: str, side: str) -> None:
+        self.chart.select_point(code, side)
+
     def tick(self) -> None:
         if self.view is None:
             return
         now = self._services.clock.now()
         self.timer_display.show_state(self.view, now)
         self.rest.tick(now)
-        self._announce(now)
-        self._arm_for_next_alarm(now)
-
-    def _arm_for_next_alarm(self, now: datetime) -> None:
-        """The 250 ms repaint could sound an alarm up to a tick late: close to the moment, a
-        one-off precise timer fires exactly at it."""
-        view = self.view
-        if view is None or view.retention_started_at is None or view.needles_out_at is not None:
-            return
-        end = view.retention_started_at + timedelta(minutes=view.planned_minutes)
-        events = [end] if view.alarm_acknowledged_at else [end, end + timedelta(seconds=120)]
-        upcoming = [e for e in events if e > now]
-        if not upcoming or upcoming[0] == self._armed_for:
-            return
-        due_s = (upcoming[0] - now).total_seconds()
-        if due_s < 2 * TICK_MS / 1000:
-            self._armed_for = upcoming[0]
-            self.alarm_timer.start(math.ceil(due_s * 1000))
-
-    def _announce(self, now: datetime) -> None:
-        """A one-line timer for when another page is in front: the timer stays in view."""
-        view, state = self.view, self.timer_display.state
-        if view is None or state is None or view.signed_at is not None:
-            self.timer_updated.emit("", False)
-            return
-        if view.retention_started_at is None or state.phase is TimerPhase.DONE:
-            rest = view.rest(now)
-            text = "" if view.rest_ended_at or not view.needles_out_at else f"Rest {rest.display}"
-            self.timer_updated.emit(text, False)
-            return
-        label = {
-            TimerPhase.RUNNING: f"Needles in: {state.display} left",
-            TimerPhase.ALARM: "REMOVE NEEDLES NOW",
-            TimerPhase.OVERDUE: f"OVERDUE {state.display}: remove needles",
-        }.get(state.phase, "")
-        self.timer_updated.emit(f"{label} ({view.place})", state.needles_due_out)
 
     def main_action(self) -> None:
         panel = self.current_panel()
@@ -304,14 +282,24 @@ class SessionPage(QWidget):
             else:
                 self.needling.log_needle()
         elif panel is self.removal:
-            self.removal.remove_selected()
+            # Never a removal: each needle comes out by its own deliberate action (Ctrl+R).
+            self.removal.table.setFocus()
+            self.removal.show_hint_for_keys()
         elif panel is self.rest:
             self.rest.end_rest()
         elif panel is self.outcome:
             self.outcome.save()
 
+    def remove_chosen_needle(self) -> None:
+        """Ctrl+R: the one needle chosen, with the condition chosen for it, on the step shown."""
+        panel = self.current_panel()
+        if panel is self.removal:
+            self.removal.remove_selected()
+        elif panel is self.needling:
+            self.needling.take_out_selected()
+
     def acknowledge_alarm(self) -> None:
-        self.removal._run(self._services.sessions.acknowledge_alarm)
+        self.removal.run_action(self._services.sessions.acknowledge_alarm)
 
     def _on_panel_changed(self, view: SessionView) -> None:
         self.show_view(view)
