@@ -112,3 +112,24 @@ def days_from_text(text: str) -> frozenset[int]:
 
 def days_label(days: frozenset[int]) -> str:
     return ", ".join(WEEKDAYS[d - 1] for d in sorted(days)) or "none"
+
+
+_CONTRAINDICATION_FLAGS = {
+    "pregnant": "pregnancy",
+    "acute_infection": "acute infectious disease",
+    "blood_disorder": "blood disorder",
+    "malignancy": "malignant disease",
+    "exacerbation": "exacerbation of osteochondrosis",
+}
+
+
+def cleared_contraindications(before: PatientInput, after: PatientInput) -> tuple[str, ...]:
+    """The contraindications the change takes away: adding one is anyone's, clearing is not."""
+    cleared = [
+        label
+        for flag, label in _CONTRAINDICATION_FLAGS.items()
+        if getattr(before, flag) and not getattr(after, flag)
+    ]
+    gone = sorted(before.skin_lesion_regions - after.skin_lesion_regions)
+    cleared += [f"skin disease or injury ({region.replace('_', ' ')})" for region in gone]
+    return tuple(cleared)

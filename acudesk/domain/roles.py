@@ -25,6 +25,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     REGISTER_PATIENT = "register patient"
     EDIT_PATIENT = "edit patient"
+    CLEAR_CONTRAINDICATION = "clear a contraindication"
     PLAN_COURSE = "plan course"
     OVERRIDE_DURATION = "change a session's duration"
     SCREEN = "screen the patient"
@@ -35,6 +36,7 @@ class Action(StrEnum):
     START_RETENTION = "start the needle timer"
     ACKNOWLEDGE_ALARM = "acknowledge the alarm"
     REMOVE_NEEDLE = "remove a needle"
+    UNDO_REMOVAL = "undo a needle's removal"
     RECORD_INCIDENT = "record an incident"
     RUN_REST = "run the rest period"
     RECORD_OUTCOME = "record the outcome"
@@ -53,6 +55,7 @@ _A, _N, _ADM = Role.ACUPUNCTURIST, Role.NURSE, Role.ADMINISTRATOR
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REGISTER_PATIENT: frozenset({_A, _N}),
     Action.EDIT_PATIENT: frozenset({_A, _N}),
+    Action.CLEAR_CONTRAINDICATION: frozenset({_A}),
     Action.PLAN_COURSE: frozenset({_A}),
     Action.OVERRIDE_DURATION: frozenset({_A}),
     Action.SCREEN: frozenset({_A}),
@@ -63,6 +66,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.START_RETENTION: frozenset({_A}),
     Action.ACKNOWLEDGE_ALARM: frozenset({_A, _N}),
     Action.REMOVE_NEEDLE: frozenset({_A, _N}),
+    Action.UNDO_REMOVAL: frozenset({_A, _N}),
     Action.RECORD_INCIDENT: frozenset({_A, _N}),
     Action.RUN_REST: frozenset({_A, _N}),
     Action.RECORD_OUTCOME: frozenset({_A}),

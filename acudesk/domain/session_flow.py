@@ -52,6 +52,7 @@ class SessionFacts:
     outcome_recorded: bool
     signed: bool
     unresolved_incidents: int
+    removed_since_timer: int = 0
 
 
 def current_stage(facts: SessionFacts) -> Stage:
@@ -64,7 +65,9 @@ def current_stage(facts: SessionFacts) -> Stage:
     if not facts.retention_started:
         return Stage.NEEDLING
     if facts.open_count > 0:
-        return Stage.RETENTION if facts.open_count >= facts.insertion_count else Stage.REMOVAL
+        # Corrections before the timer started do not count: removal begins with the first
+        # needle out after the start.
+        return Stage.RETENTION if facts.removed_since_timer == 0 else Stage.REMOVAL
     if facts.unresolved_incidents > 0:
         return Stage.REMOVAL
     if not facts.rest_finished:

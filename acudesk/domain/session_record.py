@@ -244,7 +244,14 @@ class SessionRecord:
             outcome_recorded=self.outcome_recorded_at is not None,
             signed=self.signed_at is not None,
             unresolved_incidents=sum(1 for i in self.incidents if not i.documented),
+            removed_since_timer=self._removed_since_timer(),
         )
+
+    def _removed_since_timer(self) -> int:
+        if self.retention_started_at is None:
+            return 0
+        start = as_utc(self.retention_started_at)
+        return sum(1 for n in self.needles if n.removed_at and as_utc(n.removed_at) > start)
 
     def stage(self, now: datetime) -> Stage:
         return current_stage(self.facts(now))

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
 from acudesk.domain.clock import local_date
-from acudesk.domain.errors import NotFound, StaleRecord
+from acudesk.domain.errors import NotFound, RuleViolation, StaleRecord
 from acudesk.domain.patients import (
     PatientInput,
     Sex,
+    cleared_contraindications,
     days_from_text,
     days_to_text,
     normalise_name,
@@ -137,8 +138,16 @@ class PatientService(ServiceBase):
             return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)
 
     def update(
-        self, user_id: int, patient_id: int, data: PatientInput, version_id: int
+        self,
+        user_id: int,
+        patient_id: int,
+        data: PatientInput,
+        version_id: int,
+        *,
+        clearing_reason: str = "",
     ) -> PatientDetail:
+        """Anyone clinical may add a contraindication; only an acupuncturist may clear one,
+        and only with a reason, which the audit trail keeps."""
         now = self._db.clock.now()
         validate_patient(data, local_date(now), frozenset(BODY_REGIONS))
         with self._db.unit_of_work() as s:
@@ -149,6 +158,16 @@ class PatientService(ServiceBase):
                     "This patient was changed at another workstation since you opened it. "
                     "Reopen the patient to see the current record."
                 )
+            cleared = cleared_contraindications(_input_of(p), data)
+            if cleared:
+                self._actor(s, user_id, Action.CLEAR_CONTRAINDICATION)
+                if not clearing_reason.strip():
+                    raise RuleViolation(
+                        "clearing_reason",
+                        f"Reason for clearing: you are clearing {', '.join(cleared)}; say why "
+                        "(for example the examination or the document that shows it).",
+                        field="clearing_reason",
+                    )
             before = _audit_view(_input_of(p))
             for key, value in _columns(data).items():
                 setattr(p, key, value)
@@ -162,7 +181,14 @@ class PatientService(ServiceBase):
                 p.id,
                 patient_id=p.id,
                 before=before,
-                after=_audit_view(data),
+                after={
+                    **_audit_view(data),
+                    **(
+                        {"cleared": list(cleared), "clearing_reason": clearing_reason.strip()}
+                        if cleared
+                        else {}
+                    ),
+                },
             )
             return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)
 

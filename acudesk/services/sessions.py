@@ -542,7 +542,7 @@ class SessionService(ServiceBase):
     def undo_removal(self, user_id: int, session_id: int, insertion_id: int) -> SessionView:
         """Take back a removal just made, by the person who made it, within a few seconds."""
         now = self._db.clock.now()
-        with self._work(user_id, session_id, Action.REMOVE_NEEDLE) as w:
+        with self._work(user_id, session_id, Action.UNDO_REMOVAL) as w:
             needle = next((n for n in w.view.needles if n.id == insertion_id), None)
             if needle is None or needle.removed_at is None:
                 raise RuleViolation("not_removed", "That needle is not recorded as removed.")

@@ -213,6 +213,16 @@ class PatientDialog(QDialog):
             box = QCheckBox(label)
             self.flag_checks[key] = box
             left.addWidget(box)
+        left.addWidget(QLabel("Reason for clearing a contraindication"))
+        self.clearing_reason = QLineEdit()
+        self.clearing_reason.setObjectName("clearingReason")
+        self.clearing_reason.setPlaceholderText(
+            "only when one is taken away: acupuncturists only, e.g. the examination that shows it"
+        )
+        self.clearing_reason.setMaxLength(500)
+        left.addWidget(self.clearing_reason)
+        self.clearing_error = error_label()
+        left.addWidget(self.clearing_error)
         left.addStretch(1)
 
         right = QVBoxLayout()
@@ -320,7 +330,11 @@ class PatientDialog(QDialog):
                 result = self._services.patients.register(self._acting_user, data)
             else:
                 result = self._services.patients.update(
-                    self._acting_user, self._patient.id, data, self._patient.version_id
+                    self._acting_user,
+                    self._patient.id,
+                    data,
+                    self._patient.version_id,
+                    clearing_reason=self.clearing_reason.text(),
                 )
         except AcuDeskError as error:
             self._show_error(error)
@@ -336,6 +350,7 @@ class PatientDialog(QDialog):
             "diagnosis": (self.diagnosis_error, self.diagnosis_combo, 0),
             "days": (self.days_error, self._procedures_page, 1),
             "skin_lesion_regions": (self.regions_error, self.regions_list, 2),
+            "clearing_reason": (self.clearing_error, self.clearing_reason, 2),
         }
 
     def _show_error(self, error: AcuDeskError) -> None:

@@ -59,7 +59,11 @@ def test_stages_follow_the_session() -> None:
     assert current_stage(replace(FRESH, screened=True)) is Stage.CHECKLIST
     assert current_stage(READY) is Stage.NEEDLING
     assert current_stage(RETAINING) is Stage.RETENTION
-    assert current_stage(replace(RETAINING, open_count=1)) is Stage.REMOVAL
+    assert current_stage(replace(RETAINING, open_count=1, removed_since_timer=3)) is Stage.REMOVAL
+    # Needles taken out before the timer started were corrections: still the retention time.
+    assert current_stage(replace(RETAINING, open_count=1, removed_since_timer=0)) is (
+        Stage.RETENTION
+    )
     assert current_stage(replace(NEEDLES_OUT, unresolved_incidents=1)) is Stage.REMOVAL
     assert current_stage(NEEDLES_OUT) is Stage.REST
     assert current_stage(RESTED) is Stage.OUTCOME

@@ -70,6 +70,17 @@ def _incident(c: Clinic, u: int, clock: FakeClock) -> object:
     )
 
 
+def _undo(c: Clinic, u: int) -> SessionView:
+    """Undo is for whoever made the removal: the actor removes it first where allowed."""
+    v = _timed(c)
+    needle = v.needles[0].id
+    try:
+        c.services.sessions.remove_needle(u, v.id, needle, Condition.INTACT, bleeding=False)
+    except PermissionDenied:
+        c.services.sessions.remove_needle(c.nurse, v.id, needle, Condition.INTACT, bleeding=False)
+    return c.services.sessions.undo_removal(u, v.id, needle)
+
+
 PERFORMERS: dict[Action, Perform] = {
     Action.REGISTER_PATIENT: lambda c, u, k: c.services.patients.register(u, MARIA),
     Action.EDIT_PATIENT: lambda c, u, k: c.services.patients.update(
@@ -105,6 +116,20 @@ PERFORMERS: dict[Action, Perform] = {
         v := _timed(c),
         c.services.sessions.remove_needle(
             u, v.id, v.needles[0].id, Condition.INTACT, bleeding=False
+        ),
+    ),
+    Action.UNDO_REMOVAL: lambda c, u, k: _undo(c, u),
+    Action.CLEAR_CONTRAINDICATION: lambda c, u, k: (
+        d := c.services.patients.get(c.patient),
+        f := c.services.patients.update(
+            c.nurse, c.patient, replace(d.data, exacerbation=True), d.version_id
+        ),
+        c.services.patients.update(
+            u,
+            c.patient,
+            replace(f.data, exacerbation=False),
+            f.version_id,
+            clearing_reason="Stable remission",
         ),
     ),
     Action.RECORD_INCIDENT: _incident,
@@ -163,5 +188,7 @@ def test_action_as_role(clinic: Clinic, clock: FakeClock, action: Action, role: 
         # Starting a session is screening and starting in one step: either refusal names it.
         same_step = {Action.SCREEN, Action.START_SESSION}
         names = same_step if action in same_step else {action}
+        if action is Action.CLEAR_CONTRAINDICATION:  # clearing is editing the patient first
+            names = {action, Action.EDIT_PATIENT}
         assert any(a.value in str(refusal.value) for a in names)
         assert "This needs the role" in str(refusal.value)
