@@ -9,10 +9,11 @@ from typing import Protocol
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from acudesk import assets
 from acudesk.domain.timer import TimerPhase, TimerState, format_clock
 from acudesk.services.session_view import SessionView
 
-ALARM_WAV = Path(__file__).resolve().parents[3] / "resources" / "sounds" / "alarm.wav"
+ALARM_WAV: Path = assets.sound("alarm.wav")
 
 
 class AlarmBell(Protocol):
