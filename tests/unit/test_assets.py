@@ -46,5 +46,5 @@ def test_a_zipped_install_gets_copies_on_disk(
     assert sound.read_bytes() == b"RIFF-high"
     assert (body / "front.svg").read_bytes() == b"<svg/>"
     assert (body / "detail" / "hand.svg").read_bytes() == b"<svg id='hand'/>"
-    with pytest.raises(FileNotFoundError, match="sounds/alarm_low.wav is missing"):
+    with pytest.raises(FileNotFoundError, match=r"sounds/alarm_low\.wav is missing"):
         assets.sound("alarm_low.wav")
