@@ -1,8 +1,8 @@
 """``acudesk --smoke-test``: the real window comes up, reaches the log-in screen, loads the alarm
-sound, says so and exits by itself (0 when all of it worked, 1 otherwise).
+sound and plays it, says so and exits by itself (0 when all of it worked, 1 otherwise).
 
-For an installed wheel or a frozen bundle, where a test cannot reach inside the process. A machine
-without an audio device cannot play, so the alarm counts as loaded when Qt decodes the file.
+For an installed wheel or a frozen bundle, where a test cannot reach inside the process. On a
+machine without an audio device nothing can play: there the alarm passes when Qt decodes the file.
 """
 
 from __future__ import annotations
@@ -129,6 +129,18 @@ class SmokeTest(QObject):
             + (f" ({self._decode_error})" if self._decode_error else "")
             + f"; sound effect {status.name}; audio outputs: {len(outputs)}"
         )
-        if status == QSoundEffect.Status.Ready:
+        if decoded and status == QSoundEffect.Status.Ready:
             self._effect.play()
-        self._finish(decoded and (status == QSoundEffect.Status.Ready or not outputs))
+            self._step = self._wait_for_playing
+        else:
+            self._finish(decoded and not outputs)
+
+    def _wait_for_playing(self) -> None:
+        from PySide6.QtMultimedia import QSoundEffect
+
+        assert isinstance(self._effect, QSoundEffect)
+        if self._effect.isPlaying():
+            say("alarm sound playing")
+            self._finish(True)
+        else:
+            self._timed_out("the alarm sound to play")
