@@ -97,6 +97,8 @@ dist: wheel
 	@$(DIST_VENV)/bin/python -m pip check
 	$(DIST_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
 		--workpath build/pyinstaller packaging/acudesk.spec
+	cp packaging/linux/acudesk.desktop packaging/linux/acudesk.svg packaging/linux/acudesk.png \
+		dist/AcuDesk/
 
 # Starts the built application on a virtual screen: it must reach the log-in window and load the
 # alarm sound (packaging/dist_test.sh; needs xvfb-run, Debian package xvfb).

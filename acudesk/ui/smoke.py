@@ -94,8 +94,12 @@ class SmokeTest(QObject):
         decoder.bufferReady.connect(self._count_frames)
         decoder.finished.connect(self._decoded)
         decoder.error.connect(self._decode_failed)
-        decoder.setSource(url)
-        decoder.start()
+        if decoder.isSupported():
+            decoder.setSource(url)
+            decoder.start()
+        else:  # the FFmpeg plugin did not load: a missing library, such as libxrandr2
+            self._decode_error = "Qt Multimedia has no FFmpeg backend"
+            self._decode_done = True
 
     def _count_frames(self) -> None:
         from PySide6.QtMultimedia import QAudioDecoder
