@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start on a throwaway database holding a demo clinic",
     )
+    # For installed copies and frozen bundles: start, reach the log-in screen, load the alarm
+    # sound, exit (acudesk/ui/smoke.py).
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -63,11 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
     if args.demo:
-        return _run_demo(url)
-    return _run_gui(Settings.resolve(url))
+        return _run_demo(url, smoke_test=args.smoke_test)
+    return _run_gui(Settings.resolve(url), smoke_test=args.smoke_test)
 
 
-def _run_demo(url: str | None) -> int:
+def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
     with tempfile.TemporaryDirectory(prefix="acudesk-demo-") as tmp:
         demo_url = url or f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
         from acudesk import cli
@@ -77,10 +80,10 @@ def _run_demo(url: str | None) -> int:
             cli.seed_and_print_demo(services)
         finally:
             services.close()
-        return _run_gui(Settings(database_url=demo_url, demo=True))
+        return _run_gui(Settings(database_url=demo_url, demo=True), smoke_test=smoke_test)
 
 
-def _run_gui(settings: Settings) -> int:
+def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
     from acudesk import cli
     from acudesk.ui.application import run_window
 
@@ -90,7 +93,7 @@ def _run_gui(settings: Settings) -> int:
         print(error, file=sys.stderr)
         return 1
     try:
-        return run_window(services, settings)
+        return run_window(services, settings, smoke_test=smoke_test)
     finally:
         services.close()
 

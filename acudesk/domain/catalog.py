@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from acudesk import assets
+
 ABSOLUTE_MAX_DEPTH_MM = 20.0
 
 REGIONS: dict[str, str] = {
@@ -105,7 +107,7 @@ COLUMNS = (
     "y",
 )
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "resources" / "points" / "points.csv"
+DEFAULT_PATH: Path = assets.points_csv()
 
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"[^\W_]+")

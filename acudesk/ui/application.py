@@ -52,11 +52,15 @@ def install_error_handler(log_dir: Path) -> None:
     sys.excepthook = handle
 
 
-def run_window(services: Services, settings: Settings) -> int:
+def run_window(services: Services, settings: Settings, *, smoke_test: bool = False) -> int:
     app = make_application()
     install_error_handler(settings.data_dir)
     window = MainWindow(services, demo=settings.demo)
     window.showMaximized()
+    if smoke_test:
+        from acudesk.ui.smoke import SmokeTest
+
+        SmokeTest(window, app.exit)
     # Everything built so far lives as long as the window: keep the collector off it, so its
     # pauses stay short while needles are logged and the timer ticks. Done after the first
     # paint, so the window does not wait for it.

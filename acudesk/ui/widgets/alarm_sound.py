@@ -7,19 +7,19 @@ and the alarm falls back to what the machine can do (see MainWindow._on_alarm).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QUrl
 
+from acudesk import assets
 from acudesk.domain.session_record import AlarmPriority
 
-SOUNDS = Path(__file__).resolve().parents[3] / "resources" / "sounds"
 SOUND_FILES = {
     AlarmPriority.HIGH: "alarm_high.wav",
     AlarmPriority.MEDIUM: "alarm_medium.wav",
     AlarmPriority.LOW: "alarm_low.wav",
 }
+HIGH_ALARM_WAV = assets.sound(SOUND_FILES[AlarmPriority.HIGH])
 
 
 class AlarmBell(Protocol):
@@ -34,9 +34,11 @@ def sound_problem() -> str:
         return "the sound module of Qt is missing"
     if not QMediaDevices.audioOutputs():
         return "no loudspeaker or audio device was found"
-    missing = [name for name in SOUND_FILES.values() if not (SOUNDS / name).is_file()]
-    if missing:
-        return f"the alarm sound file {missing[0]} is missing"
+    for name in SOUND_FILES.values():
+        try:
+            assets.sound(name)
+        except FileNotFoundError:
+            return f"the alarm sound file {name} is missing"
     return ""
 
 
@@ -52,7 +54,7 @@ class SoundAlarm:
         effect = self._effects.get(priority)
         if effect is None:
             effect = QSoundEffect()
-            effect.setSource(QUrl.fromLocalFile(str(SOUNDS / SOUND_FILES[priority])))
+            effect.setSource(QUrl.fromLocalFile(str(assets.sound(SOUND_FILES[priority]))))
             effect.setVolume(1.0)
             self._effects[priority] = effect
         assert isinstance(effect, QSoundEffect)

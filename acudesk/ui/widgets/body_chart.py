@@ -49,10 +49,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from acudesk import assets
 from acudesk.domain.catalog import Point, PointCatalog
 from acudesk.services.dto import NeedleRow
 
-BODY_DIR = Path(__file__).resolve().parents[3] / "resources" / "body"
+BODY_DIR: Path = assets.body_dir()
 SCENE_W, SCENE_H = 400.0, 1000.0
 VIEWS = ("front", "back")
 MODES = ("needling", "removal")
