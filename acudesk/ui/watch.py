@@ -142,6 +142,9 @@ class NeedleWatch(QObject):
         self.evaluated = self.alarm_clock.evaluated
         self._loaded.connect(self._on_loaded)
         self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # however the program ends, the alarm clock's thread ends first
+            app.aboutToQuit.connect(self.shutdown)
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.reload_in_background)

@@ -149,5 +149,7 @@ def test_the_installed_window_reaches_the_log_in_screen_and_loads_the_alarm(
     package = installed.site_packages / "acudesk"
     assert lines[0] == f"smoke: acudesk from {package}"
     assert lines[1] == "smoke: log-in screen shown: Log in to AcuDesk"
-    assert lines[2].startswith(f"smoke: alarm sound {package / 'resources/sounds/alarm_high.wav'}: ")
+    assert lines[2].startswith(
+        f"smoke: alarm sound {package / 'resources/sounds/alarm_high.wav'}: "
+    )
     assert lines[-1] == "smoke: passed"
