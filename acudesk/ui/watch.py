@@ -120,6 +120,7 @@ class NeedleWatch(QObject):
 
     changed = Signal()
     alarm = Signal(object)  # AlarmEvent that just rang
+    evaluated = Signal()  # the alarm clock has looked at the time (relayed to this thread)
     _push = Signal(object)
     _poke = Signal()
     _loaded = Signal(object, bool)  # records or None, whether the read failed
@@ -139,7 +140,7 @@ class NeedleWatch(QObject):
         self._push.connect(self.alarm_clock.watch)
         self._poke.connect(self.alarm_clock.evaluate)
         self.alarm_clock.rang.connect(self.alarm)
-        self.evaluated = self.alarm_clock.evaluated
+        self.alarm_clock.evaluated.connect(self.evaluated)
         self._loaded.connect(self._on_loaded)
         self._thread.start()
         app = QCoreApplication.instance()

@@ -253,7 +253,12 @@ def test_remove_all_needs_the_typed_count_to_match() -> None:
     validate_remove_all(" 8 ", 8)
     with pytest.raises(RuleViolation) as caught:
         validate_remove_all("7", 8)
-    assert caught.value.text == "You typed 7 but 8 needles are still in. Count again."
+    # A blind count: the number she should have counted is never named.
+    assert caught.value.text == (
+        "The count of 7 does not match the needles recorded as still in. Look at each needle "
+        "marked on the chart and in the list, then remove them one by one or count again."
+    )
+    assert "8" not in caught.value.text
     assert caught.value.field == "count"
     with pytest.raises(RuleViolation):
         validate_remove_all("eight", 8)
