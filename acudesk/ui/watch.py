@@ -139,9 +139,10 @@ class NeedleWatch(QObject):
         self._thread.started.connect(self.alarm_clock.start)
         self._push.connect(self.alarm_clock.watch)
         self._poke.connect(self.alarm_clock.evaluate)
-        self.alarm_clock.rang.connect(self.alarm)
-        self.alarm_clock.evaluated.connect(self.evaluated)
-        self._loaded.connect(self._on_loaded)
+        queued = _Qt.ConnectionType.QueuedConnection
+        self.alarm_clock.rang.connect(self.alarm, queued)
+        self.alarm_clock.evaluated.connect(self.evaluated, queued)
+        self._loaded.connect(self._on_loaded, queued)
         self._thread.start()
         app = QCoreApplication.instance()
         if app is not None:  # however the program ends, the alarm clock's thread ends first

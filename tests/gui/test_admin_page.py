@@ -448,13 +448,18 @@ def test_checking_the_audit_trail_reports_intact_then_the_broken_event(
 ) -> None:
     admin_page.tabs.setCurrentWidget(admin_page.audit_tab)
     tab = admin_page.audit_tab
-    qtbot.mouseClick(tab.verify_button, LEFT)
+    # The check runs on a worker thread: the window stays free while it does.
+    with qtbot.waitSignal(tab.verify_task.finished, timeout=30000):
+        qtbot.mouseClick(tab.verify_button, LEFT)
+        assert tab.verify_progress.isVisible() and not tab.verify_button.isEnabled()
     assert "intact" in tab.verify_label.text()
     assert tab.verify_label.objectName() == "ok"
+    assert not tab.verify_progress.isVisible() and tab.verify_button.isEnabled()
 
     with demo_services.db.engine.begin() as connection:
         connection.execute(text("UPDATE audit_events SET after = '{}' WHERE id = 3"))
-    qtbot.mouseClick(tab.verify_button, LEFT)
+    with qtbot.waitSignal(tab.verify_task.finished, timeout=30000):
+        qtbot.mouseClick(tab.verify_button, LEFT)
 
     assert tab.verify_label.text().startswith("The audit trail is broken at event 3")
     assert tab.verify_label.objectName() == "error"

@@ -12,16 +12,19 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from acudesk.domain.audit_chain import ChainReport
 from acudesk.domain.clock import as_utc, local_date
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.roles import Action
 from acudesk.services.audit import QUERY_LIMIT, AuditFilter, AuditRow
 from acudesk.services.container import Services
+from acudesk.ui.background import BackgroundTask
 from acudesk.ui.views.admin.common import NO_USER, Access, fill_table, read_only_table
 from acudesk.ui.widgets.forms import allow, as_date, date_edit, hint, set_look
 
@@ -94,6 +97,14 @@ class AuditTab(QWidget):
         self.verify_button = QPushButton("Check the audit trail")
         self.verify_label = QLabel()
         self.verify_label.setWordWrap(True)
+        self.verify_progress = QProgressBar()
+        self.verify_progress.setObjectName("verifyProgress")
+        self.verify_progress.setMaximumWidth(260)
+        self.verify_progress.hide()
+        self.verify_task = BackgroundTask(self)
+        self.verify_task.progressed.connect(self._on_verify_progress)
+        self.verify_task.finished.connect(self._on_verified)
+        self.verify_task.failed.connect(self._on_verify_failed)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("User"))
         filters.addWidget(self.user_combo)
@@ -106,6 +117,7 @@ class AuditTab(QWidget):
             filters.addWidget(widget)
         check = QHBoxLayout()
         check.addWidget(self.verify_button)
+        check.addWidget(self.verify_progress)
         check.addWidget(self.verify_label, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -165,17 +177,39 @@ class AuditTab(QWidget):
         self._show_rows(rows)
 
     def check_trail(self) -> None:
+        """The whole trail is checked on a worker thread, with a progress bar: the window and
+        the needle alarms never wait for it."""
         acting = self._access.user()
         if acting is None:
             return
-        try:
-            report = self._services.audit.verify_as(acting)
-        except AcuDeskError as error:
-            self.verify_label.setText(str(error))
-            set_look(self.verify_label, "error")
+        audit = self._services.audit
+        if not self.verify_task.start(lambda _progress: audit.verify_as(acting), "audit check"):
             return
+        self.verify_button.setEnabled(False)
+        self.verify_progress.setRange(0, 0)  # busy until the first figure comes
+        self.verify_progress.show()
+        self.verify_label.setText("Checking the audit trail...")
+        set_look(self.verify_label, "muted")
+
+    def _on_verify_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.verify_progress.setRange(0, total)
+            self.verify_progress.setValue(done)
+
+    def _on_verified(self, report: object) -> None:
+        self._verify_done()
+        assert isinstance(report, ChainReport)
         self.verify_label.setText(report.text)
         set_look(self.verify_label, "ok" if report.intact else "error")
+
+    def _on_verify_failed(self, message: str) -> None:
+        self._verify_done()
+        self.verify_label.setText(message)
+        set_look(self.verify_label, "error")
+
+    def _verify_done(self) -> None:
+        self.verify_progress.hide()
+        self.verify_button.setEnabled(self._access.refusal(Action.VIEW_AUDIT) is None)
 
     def _show_rows(self, rows: list[AuditRow]) -> None:
         lines = [change_lines(r.before, r.after) for r in rows]
