@@ -49,7 +49,8 @@ class AlarmClock(QObject):
         self._rung: set[tuple[int, AlarmKind]] = set()
         self._timer: QTimer | None = None
         self._backstop: QTimer | None = None
-        self.ring_log: list[tuple[AlarmEvent, datetime]] = []  # what rang, and when
+        # Every alarm that fell due, and when: one sound may carry several sessions' alarms.
+        self.ring_log: list[tuple[AlarmEvent, datetime]] = []
 
     @Slot()
     def start(self) -> None:
@@ -100,8 +101,8 @@ class AlarmClock(QObject):
                 self._bell.ring(loudest.priority)
             except Exception:  # the alarm must never die with the speaker
                 log.exception("the alarm sound failed")
-            self.ring_log.append((loudest, now))
             for event in by_session.values():
+                self.ring_log.append((event, now))
                 self.rang.emit(event)
         self._arm(now)
         self.evaluated.emit()
