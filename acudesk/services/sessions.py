@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
-from acudesk.db.database import Database
+from acudesk.db.database import Database, retried
+from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.checklist import ChecklistStep, Position, validate_confirmation
 from acudesk.domain.clinic_options import ClinicOptions
 from acudesk.domain.clock import local_date
@@ -50,6 +51,7 @@ from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
 from acudesk.services.dto import NeedleRow
+from acudesk.services.provenance import session_in_progress
 from acudesk.services.record_export import record_document
 from acudesk.services.screening import (
     reasons_text,
@@ -120,6 +122,7 @@ class SessionService(ServiceBase):
 
     # -- screening and start ------------------------------------------------------------
 
+    @retried
     def start_session(
         self,
         user_id: int,
@@ -131,6 +134,9 @@ class SessionService(ServiceBase):
             self._actor(s, user_id, Action.SCREEN)
             doctor = self._actor(s, user_id, Action.START_SESSION)
             require_certificate(certificate_of(s, user_id, local_date(now)), doctor.full_name)
+            # Two workstations starting one patient's session take turns: the second sees
+            # the first's session in progress and is told whose it is.
+            lock_patient(s, patient_id)
             options = load_options(s)
             result, reasons = screen_and_acknowledge(
                 s, patient_id, local_date(now), caution_reasons
@@ -139,7 +145,7 @@ class SessionService(ServiceBase):
             if history.open_session_id is not None:
                 raise RuleViolation(
                     "session_open",
-                    "This patient already has a session in progress.",
+                    session_in_progress(s, history.open_session_id, now),
                     remedy="Open it from the patient page and finish it first.",
                 )
             course = history.current_course
