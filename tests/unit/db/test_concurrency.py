@@ -104,7 +104,10 @@ def holder(db: Database) -> Iterator[Database]:
     """Another workstation's connection, which would keep what it locks for a long time."""
     _only(db, "postgresql")
     other = Database(
-        make_engine(str(db.engine.url), idle_in_transaction_timeout_ms=HOLDER_GIVES_UP_MS),
+        make_engine(
+            db.engine.url.render_as_string(hide_password=False),
+            idle_in_transaction_timeout_ms=HOLDER_GIVES_UP_MS,
+        ),
         db.clock,
     )
     yield other
