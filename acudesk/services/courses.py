@@ -140,6 +140,7 @@ class CourseService(ServiceBase):
             s.refresh(course)
             return course_view(s, course)
 
+    @retried
     def override_duration(
         self, user_id: int, course_id: int, session_number: int, minutes: int, reason: str
     ) -> CourseView:
@@ -149,6 +150,9 @@ class CourseService(ServiceBase):
             course = s.get(m.Course, course_id)
             if course is None:
                 raise NotFound("That course does not exist.")
+            # Held like starting a session holds it: a session cannot start between the check
+            # below and the new duration, with the old duration.
+            lock_patient(s, course.patient_id)
             if not 1 <= session_number <= course.sessions_planned:
                 raise RuleViolation(
                     "session_number",

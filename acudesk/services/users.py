@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
-from acudesk.db.repositories.locks import lock_user
+from acudesk.db.repositories.locks import lock_accounts, lock_user
 from acudesk.domain.auth import validate_password, validate_pin, validate_username
 from acudesk.domain.clock import local_date
 from acudesk.domain.credentials import (
@@ -103,6 +103,7 @@ class UserService(ServiceBase):
         validate_password(password)
         with self._db.unit_of_work() as s:
             if created_by is None:
+                lock_accounts(s)
                 if s.scalar(select(func.count()).select_from(m.User)):
                     raise PermissionDenied("Only an administrator may add users.")
             else:

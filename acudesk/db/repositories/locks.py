@@ -13,7 +13,7 @@ patient or user, then a session.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
@@ -36,3 +36,10 @@ def lock_user_named(s: Session, username: str) -> m.User | None:
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
+
+
+def lock_accounts(s: Session) -> None:
+    """Hold the accounts table against new accounts: the very first one (the administrator,
+    created without a creator) is decided once, even when two workstations start at once."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))

@@ -366,3 +366,56 @@ def test_the_race_helper_itself_reports_untyped_errors() -> None:
     results = race(lambda: 1, boom)
     with pytest.raises(AssertionError, match="untyped error"):
         one_wins(results)
+
+
+# -- a duration changed while the session starts ----------------------------------------------
+
+
+def test_a_duration_change_and_the_session_start_take_turns(rooms: Rooms) -> None:
+    doctor = rooms.clinic.doctor
+    for patient in rooms.patients(ROUNDS, "Duration"):
+        course = rooms.one.courses.plan_course(doctor, patient, 10)
+        results = race(
+            partial(rooms.one.sessions.start_session, doctor, patient),
+            partial(rooms.two.courses.override_duration, rooms.petrov, course.id, 1, 12, "Frail"),
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                assert isinstance(assert_typed(result), RuleViolation)
+        assert not isinstance(results[0], BaseException)  # the start never has to give way
+        started = rooms.one.sessions.view(results[0].id)  # type: ignore[attr-defined]
+        changed = count(rooms.one, m.DurationOverride, m.DurationOverride.course_id == course.id)
+        # Either the change came first and the session runs 12 minutes, or the session came
+        # first with the planned 5 and the change was refused: never a change the session missed.
+        assert (changed, started.planned_minutes) in {(1, 12), (0, 5)}
+
+
+# -- the very first account ------------------------------------------------------------------
+
+
+def test_two_workstations_starting_on_an_empty_database_make_one_administrator(
+    services: Services, db_url: str, clock: FakeClock
+) -> None:
+    other = Database(make_engine(db_url), clock)
+    try:
+        results = race(
+            partial(
+                services.auth.create_first_administrator,
+                "boss",
+                "Irina Morozova",
+                pin="1000",
+                password="pw-12345",
+            ),
+            partial(
+                Services.build(other, services.points).auth.create_first_administrator,
+                "chief",
+                "Oleg Sidorov",
+                pin="2000",
+                password="pw-67890",
+            ),
+        )
+    finally:
+        other.dispose()
+    _winner, refusal = one_wins(results)
+    assert isinstance(refusal, PermissionDenied)
+    assert count(services, m.User) == 1
