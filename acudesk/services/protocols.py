@@ -132,8 +132,8 @@ class ProtocolService(ServiceBase):
             if error.rule != "protocol_name_taken":
                 raise
             raise Conflict(
-                f"A point set named '{title}' (in some capitals) was saved at another "
-                "workstation a moment ago.",
+                f"Another workstation saved a point set named '{title}' (perhaps in other "
+                "capitals) a moment ago.",
                 rule=error.rule,
                 field="name",
                 remedy="Choose another name.",

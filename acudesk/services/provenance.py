@@ -59,7 +59,8 @@ def done_by(
 
 
 def session_in_progress(s: Session, session_id: int, now: datetime) -> str:
-    """``Dr Petrov started session 3 at 10:02 on workstation Room 2; it is not signed yet.``"""
+    """``Dr Petrov started session 3 of this patient at 10:02 on workstation Room 2; it is
+    still in progress.``"""
     t = s.get(m.TreatmentSession, session_id)
     if t is None:
         return "This patient already has a session in progress."
