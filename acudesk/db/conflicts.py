@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from acudesk.domain.errors import AcuDeskError, Busy, Conflict, StaleRecord
@@ -114,6 +114,9 @@ def translate(error: BaseException) -> AcuDeskError | None:
         return _postgresql(error, sqlstate)
     if getattr(orig, "sqlite_errorname", None) is not None or type(orig).__module__ == "sqlite3":
         return _sqlite(orig)
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        # No SQLSTATE: the server never answered (down, unreachable, or the line dropped).
+        return _lost()
     return None
 
 
@@ -135,10 +138,7 @@ def _postgresql(error: DBAPIError, sqlstate: str) -> AcuDeskError | None:
             f"with the same records. {NOTHING_SAVED} Try again in a moment."
         )
     if sqlstate in _GONE or error.connection_invalidated:
-        return Busy(
-            "The connection to the database server was lost or closed. "
-            f"{NOTHING_SAVED} Try again; if it keeps happening, tell the clinic administrator."
-        )
+        return _lost()
     if sqlstate.startswith("23"):
         if SIGNED_TRIGGER_TEXT in str(error.orig):
             return _signed()
@@ -166,6 +166,13 @@ def _sqlite(orig: object) -> AcuDeskError | None:
             if known.sqlite == columns:
                 return Conflict(known.message, rule=known.rule, remedy=known.remedy)
     return None
+
+
+def _lost() -> Busy:
+    return Busy(
+        "The database server could not be reached, or the connection to it was lost. "
+        f"{NOTHING_SAVED} Try again; if it keeps happening, tell the clinic administrator."
+    )
 
 
 def _signed() -> Conflict:

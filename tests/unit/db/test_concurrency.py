@@ -213,6 +213,15 @@ def test_a_deadlocked_action_is_run_again_and_both_get_through(db: Database, db_
     assert len(tries) == 3  # each once, and the one that gave way once more
 
 
+def test_a_server_that_cannot_be_reached_is_a_typed_busy_error(clock: FakeClock) -> None:
+    db = Database(make_engine("postgresql+psycopg://acudesk@127.0.0.1:1/clinic"), clock)
+    try:
+        with pytest.raises(Busy, match="could not be reached"), db.reading() as s:
+            s.execute(text("SELECT 1"))
+    finally:
+        db.dispose()
+
+
 # -- retried, without a database -------------------------------------------------------------
 
 
