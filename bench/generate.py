@@ -199,7 +199,8 @@ def generate(
     url: str, scale: float, seed: int, *, progress: Callable[[str], None] = print
 ) -> GenerationReport:
     started = time.perf_counter()
-    engine = make_engine(url)
+    # A bulk job, not a user action: no per-statement limit (ANALYZE of ten years can take long).
+    engine = make_engine(url, statement_timeout_ms=0)
     upgrade(engine)
     staff = _create_staff(engine)
     catalog = default_catalog()

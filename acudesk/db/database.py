@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import random
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from acudesk.db.engine import make_engine
+from acudesk.db.conflicts import translate
+from acudesk.db.engine import READ_ONLY, make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.clock import Clock, SystemClock
+from acudesk.domain.errors import AcuDeskError, Busy
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# A whole action is tried at most this often when the database picks it to give way
+# (deadlock, serialization failure); the pauses between tries are short and random.
+RETRY_ATTEMPTS = 3
+RETRY_PAUSE_S = (0.01, 0.05)
 
 
 class Database:
@@ -20,10 +34,21 @@ class Database:
         self.clock: Clock = clock or SystemClock()
         self.workstation = socket.gethostname()[:100]
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
-    def open(cls, url: str, clock: Clock | None = None, *, migrate: bool = True) -> Database:
-        engine = make_engine(url)
+    def open(
+        cls,
+        url: str,
+        clock: Clock | None = None,
+        *,
+        migrate: bool = True,
+        **engine_options: Any,
+    ) -> Database:
+        """``engine_options`` go to make_engine, e.g. ``lock_timeout_ms=500`` for a GUI."""
+        engine = make_engine(url, **engine_options)
         if migrate:
             upgrade(engine)
         return cls(engine, clock)
@@ -34,15 +59,56 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One user action: everything commits together, or nothing is stored."""
-        with self._factory() as session, session.begin():
+        """One user action: everything commits together, or nothing is stored.
+
+        A race lost to another workstation comes out as a typed error (Conflict, StaleRecord,
+        Busy) with words for the user, never as a driver error.
+        """
+        with _translated(), self._factory() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self._factory() as session:
+        """Reads only: on SQLite this neither takes nor waits for the write lock."""
+        with _translated(), self._reader() as session:
             yield session
             session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except AcuDeskError:
+        raise
+    except Exception as error:
+        typed = translate(error)
+        if typed is None:
+            raise
+        raise typed from error
+
+
+def retried(action: Callable[P, T]) -> Callable[P, T]:
+    """Run a whole service action again when the database chose it to give way.
+
+    Only for a deadlock or serialization failure (Busy.retryable): the action's transaction
+    was rolled back, so running it again from the start is safe. After the last try the
+    error goes to the user, marked so that an enclosing action does not try again as well.
+    """
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            try:
+                return action(*args, **kwargs)
+            except Busy as error:
+                if not error.retryable or attempt == RETRY_ATTEMPTS:
+                    error.retryable = False
+                    raise
+            time.sleep(random.uniform(*RETRY_PAUSE_S) * attempt)
+        raise AssertionError("unreachable")
+
+    return run

@@ -1,4 +1,10 @@
-"""Engines for the embedded SQLite file and the clinic's PostgreSQL server."""
+"""Engines for the embedded SQLite file and the clinic's PostgreSQL server.
+
+Every wait on the database is bounded, so a workstation that holds a record (or hangs halfway
+through a transaction) costs another workstation at most a couple of seconds and a "busy, try
+again" message, never a frozen window. A caller that can wait less (a GUI thread) or must wait
+longer (a backup, a migration) passes its own figures to make_engine.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# SQLite: how long a write waits for another connection's write to finish.
+SQLITE_BUSY_TIMEOUT_MS = 2000
+# PostgreSQL: how long a statement waits for a row (or the audit chain) another workstation holds.
+PG_LOCK_TIMEOUT_MS = 1500
+# PostgreSQL: the longest any one statement may run; a user action is a few short statements.
+PG_STATEMENT_TIMEOUT_MS = 2000
+# PostgreSQL: a workstation that stops halfway through a transaction (hung, asleep, unplugged)
+# loses it after this long, and with it every lock it held.
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+
+# Execution option of an engine whose transactions only read: on SQLite they begin deferred,
+# so a reader neither takes nor waits for the write lock.
+READ_ONLY = "acudesk_read_only"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -38,21 +56,66 @@ def ensure_private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    path = sqlite_path(url)
-    if path is not None:
-        ensure_private_file(path)
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    lock_timeout_ms: int = PG_LOCK_TIMEOUT_MS,
+    statement_timeout_ms: int = PG_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_timeout_ms: int = PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine with bounded waits; 0 switches a PostgreSQL timeout off (migrations, backups)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            ensure_private_file(path)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
-        return engine
+    if parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = _with_timeouts(
+            dict(kwargs.get("connect_args", {})),
+            parsed.query.get("options"),
+            lock_timeout_ms=lock_timeout_ms,
+            statement_timeout_ms=statement_timeout_ms,
+            idle_in_transaction_timeout_ms=idle_in_transaction_timeout_ms,
+        )
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _with_timeouts(
+    connect_args: dict[str, Any],
+    url_options: str | tuple[str, ...] | None,
+    *,
+    lock_timeout_ms: int,
+    statement_timeout_ms: int,
+    idle_in_transaction_timeout_ms: int,
+) -> dict[str, Any]:
+    """Set the timeouts in the connection's start-up packet: no extra round trip per connection.
+
+    Options the URL or the caller already give are kept (the driver takes one options string).
+    """
+    for name, value in (
+        ("lock_timeout", lock_timeout_ms),
+        ("statement_timeout", statement_timeout_ms),
+        ("idle_in_transaction_session_timeout", idle_in_transaction_timeout_ms),
+    ):
+        if value < 0:
+            raise ValueError(f"{name} must be 0 (off) or a number of milliseconds, not {value}")
+    ours = (
+        f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms} "
+        f"-c idle_in_transaction_session_timeout={idle_in_transaction_timeout_ms}"
+    )
+    given = url_options if isinstance(url_options, str) else " ".join(url_options or ())
+    connect_args["options"] = " ".join(
+        part for part in (given, str(connect_args.get("options", "")), ours) if part
+    )
+    return connect_args
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The sqlite3 driver of Python 3.11 opens transactions lazily and on its own terms;
@@ -62,11 +125,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader sees one snapshot (WAL) and never stands in a writer's way.
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock at the start, so a unit of work never fails halfway
-        # because another connection wrote first.
+        # because another connection wrote first, and two writers take turns.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

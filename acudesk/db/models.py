@@ -34,11 +34,15 @@ class User(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Every workstation's log-in writes the failure counter; the administrator edits the rest.
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     credentials: Mapped[list[Credential]] = relationship(back_populates="user")
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class UserRole(Base):
@@ -339,9 +343,14 @@ class Protocol(Base):
     """A saved point set, e.g. "cervical osteochondrosis, basic"."""
 
     __tablename__ = "protocols"
+    __table_args__ = (Index("uq_protocols_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name as people compare it: "Neck set", "NECK SET" and "шея" / "ШЕЯ" are one name
+    # (Unicode case folding, which SQLite's lower() does only for ASCII), so the database
+    # keeps one of each whichever workstation saves first.
+    name_key: Mapped[str] = mapped_column(String(800), server_default="")
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -391,3 +400,6 @@ class ClinicSetting(Base):
     value: Mapped[str] = mapped_column(String(200))
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 (SQLAlchemy reads it)

@@ -41,5 +41,39 @@ class NotFound(AcuDeskError):
     """The record the action refers to does not exist."""
 
 
-class StaleRecord(AcuDeskError):
+class Conflict(RuleViolation):
+    """Another workstation acted first: what it did is stored, this action is not.
+
+    A conflict names what the other workstation did (who, when, where, where known) so the
+    person can decide what to do; what they typed stays on their screen.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str = "conflict",
+        field: str | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        super().__init__(rule, message, field=field, remedy=remedy)
+
+
+class StaleRecord(Conflict):
     """Someone else changed the record since it was read (another workstation)."""
+
+    def __init__(self, message: str, *, remedy: str | None = None) -> None:
+        super().__init__(message, rule="stale_record", remedy=remedy)
+
+
+class Busy(AcuDeskError):
+    """The database did not answer in time: another workstation holds what this action needs.
+
+    Nothing of the action was stored; trying again in a moment usually works. ``retryable``
+    marks a failure the action may be re-run for at once (a deadlock or serialization
+    failure: the database picked this action to give way).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        self.retryable = retryable
+        super().__init__(message)

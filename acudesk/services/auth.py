@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.database import retried
+from acudesk.db.repositories.locks import lock_user, lock_user_named
 from acudesk.domain.auth import lockout_seconds
 from acudesk.domain.errors import PermissionDenied
 from acudesk.domain.roles import Role
@@ -41,12 +43,16 @@ class AuthService(ServiceBase):
         with self._db.unit_of_work() as s:
             self._audit(s, user_id, "lock", "workstation", None)
 
+    @retried
     def _check(self, username: str | None, user_id: int | None, secret: str, what: str) -> UserRow:
         now = self._db.clock.now()
         # The failure is committed even though the caller gets an error: a refused attempt
         # must count, so the work happens in its own unit and the error is raised after.
         refusal: str | None = None
         with self._db.unit_of_work() as s:
+            # The account's row is held from the lock-out check to the new failure count, so
+            # attempts from several workstations are counted one after another: the fifth
+            # wrong one locks the account, whichever workstation typed it.
             user = _find(s, username, user_id)
             if user is None or not user.active:
                 self._audit(
@@ -89,8 +95,8 @@ class AuthService(ServiceBase):
 
 def _find(s: Session, username: str | None, user_id: int | None) -> m.User | None:
     if user_id is not None:
-        return s.get(m.User, user_id)
-    return s.scalar(select(m.User).where(m.User.username == username))
+        return lock_user(s, user_id)
+    return lock_user_named(s, username or "")
 
 
 def _verify(stored: str | None, secret: str) -> bool:

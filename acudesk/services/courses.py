@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.database import retried
+from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.clock import local_date
 from acudesk.domain.errors import NotFound, RuleViolation
 from acudesk.domain.roles import Action
@@ -19,6 +21,7 @@ from acudesk.domain.screening import (
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.dto import CourseView, PatientHistory, PlannedSessionRow
+from acudesk.services.provenance import done_by
 from acudesk.services.screening import (
     load_patient,
     reasons_text,
@@ -69,6 +72,7 @@ class CourseService(ServiceBase):
         with self._db.reading() as s:
             return screen_patient(s, patient_id, local_date(self._db.clock.now()))
 
+    @retried
     def plan_course(
         self,
         user_id: int,
@@ -79,6 +83,8 @@ class CourseService(ServiceBase):
         now = self._db.clock.now()
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.PLAN_COURSE)
+            # Two workstations planning for one patient take turns: the second sees the first's.
+            lock_patient(s, patient_id)
             options = load_options(s)
             plan_durations(sessions, options.first_session_minutes, options.last_session_minutes)
             result, reasons = screen_and_acknowledge(
@@ -86,10 +92,13 @@ class CourseService(ServiceBase):
             )
             open_course = self._history(s, patient_id).current_course
             if open_course is not None:
+                by = done_by(s, "course", open_course.id, ["plan course"], now)
                 raise RuleViolation(
                     "course_open",
-                    f"Course {open_course.number} still has sessions to give "
-                    f"({open_course.sessions_done} of {open_course.sessions_planned} signed).",
+                    f"Course {open_course.number}"
+                    + (f", planned by {by}," if by else "")
+                    + f" still has sessions to give ({open_course.sessions_done} of "
+                    f"{open_course.sessions_planned} signed).",
                     remedy="Finish it before planning the next course.",
                 )
             number = (
@@ -131,6 +140,7 @@ class CourseService(ServiceBase):
             s.refresh(course)
             return course_view(s, course)
 
+    @retried
     def override_duration(
         self, user_id: int, course_id: int, session_number: int, minutes: int, reason: str
     ) -> CourseView:
@@ -140,6 +150,9 @@ class CourseService(ServiceBase):
             course = s.get(m.Course, course_id)
             if course is None:
                 raise NotFound("That course does not exist.")
+            # Held like starting a session holds it: a session cannot start between the check
+            # below and the new duration, with the old duration.
+            lock_patient(s, course.patient_id)
             if not 1 <= session_number <= course.sessions_planned:
                 raise RuleViolation(
                     "session_number",

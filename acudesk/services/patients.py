@@ -10,6 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.database import retried
+from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.clock import local_date
 from acudesk.domain.errors import NotFound, RuleViolation, StaleRecord
 from acudesk.domain.patients import (
@@ -26,6 +28,7 @@ from acudesk.domain.regions import BODY_REGIONS, regions_from_text, regions_to_t
 from acudesk.domain.roles import Action
 from acudesk.services.base import ServiceBase
 from acudesk.services.dto import PatientDetail, PatientRow
+from acudesk.services.provenance import done_by
 
 SEARCH_LIMIT = 200
 
@@ -137,6 +140,7 @@ class PatientService(ServiceBase):
             )
             return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)
 
+    @retried
     def update(
         self,
         user_id: int,
@@ -146,17 +150,27 @@ class PatientService(ServiceBase):
         *,
         clearing_reason: str = "",
     ) -> PatientDetail:
-        """Anyone clinical may add a contraindication; only an acupuncturist may clear one,
-        and only with a reason, which the audit trail keeps."""
+        """Save an edit made on the record as it was at ``version_id``; refused, with the
+        typed text left on the screen, when someone saved another edit in between.
+
+        Anyone clinical may add a contraindication; only an acupuncturist may clear one, and
+        only with a reason, which the audit trail keeps."""
         now = self._db.clock.now()
         validate_patient(data, local_date(now), frozenset(BODY_REGIONS))
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.EDIT_PATIENT)
-            p = self._load(s, patient_id)
+            # Two workstations saving one patient take turns, so the second compares its
+            # version with what the first stored, rather than failing inside the UPDATE.
+            p = lock_patient(s, patient_id)
+            if p is None:
+                raise NotFound(f"Patient {patient_id} does not exist.")
             if p.version_id != version_id:
+                by = done_by(s, "patient", patient_id, ["update", "create"], now)
                 raise StaleRecord(
-                    "This patient was changed at another workstation since you opened it. "
-                    "Reopen the patient to see the current record."
+                    "This patient was changed at another workstation since you opened it"
+                    + (f" (by {by})" if by else "")
+                    + ", so your change was not saved. What you typed is still here.",
+                    remedy="Reopen the patient to see their change, then make yours again.",
                 )
             cleared = cleared_contraindications(_input_of(p), data)
             if cleared:

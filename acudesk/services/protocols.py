@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
 from acudesk.db.database import Database
-from acudesk.domain.errors import NotFound, RuleViolation
+from acudesk.domain.errors import Conflict, NotFound, RuleViolation
 from acudesk.domain.needles import Material, NeedleSpec, Side
 from acudesk.domain.quick_entry import NeedleOrder, format_orders, validate_order
 from acudesk.domain.roles import Action
@@ -26,6 +25,11 @@ from acudesk.services.session_view import SessionView
 from acudesk.services.sessions import PointLookup, SessionService
 
 NAME_MAX_CHARS = 200
+
+
+def name_key(name: str) -> str:
+    """The name as people compare it: spaces and capitals (in any alphabet) do not count."""
+    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,12 @@ class ProtocolService(ServiceBase):
                 self._actor(s, user_id, Action.MANAGE_PROTOCOLS)
                 if _named(s, title) is not None:
                     raise _duplicate(title)
-                row = m.Protocol(name=title, created_by=user_id, created_at=self._db.clock.now())
+                row = m.Protocol(
+                    name=title,
+                    name_key=name_key(title),
+                    created_by=user_id,
+                    created_at=self._db.clock.now(),
+                )
                 s.add(row)
                 s.flush()
                 for position, order in enumerate(canonical, start=1):
@@ -117,9 +126,18 @@ class ProtocolService(ServiceBase):
                 )
                 s.flush()
                 saved = _rows(s, [row])[0]
-        except IntegrityError:
-            # Another workstation saved the same name between the check and the insert.
-            raise _duplicate(title) from None
+        except Conflict as error:
+            # Another workstation saved the same name between the check and the insert; the
+            # database's unique index on the case-folded name refused this one.
+            if error.rule != "protocol_name_taken":
+                raise
+            raise Conflict(
+                f"Another workstation saved a point set named '{title}' (perhaps in other "
+                "capitals) a moment ago.",
+                rule=error.rule,
+                field="name",
+                remedy="Choose another name.",
+            ) from error
         return saved
 
     def _checked(self, number: int, order: NeedleOrder, count: int) -> NeedleOrder:
@@ -217,7 +235,7 @@ class ProtocolService(ServiceBase):
 
 
 def _named(s: Session, name: str) -> m.Protocol | None:
-    return s.scalar(select(m.Protocol).where(func.lower(m.Protocol.name) == name.lower()))
+    return s.scalar(select(m.Protocol).where(m.Protocol.name_key == name_key(name)))
 
 
 def _duplicate(name: str) -> RuleViolation:

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
-from acudesk.db.database import Database
+from acudesk.db.database import Database, retried
+from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.checklist import ChecklistStep, Position, validate_confirmation
 from acudesk.domain.clinic_options import ClinicOptions
 from acudesk.domain.clock import local_date
@@ -53,6 +54,7 @@ from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
 from acudesk.services.dto import NeedleRow
+from acudesk.services.provenance import session_in_progress
 from acudesk.services.record_export import record_document
 from acudesk.services.screening import (
     reasons_text,
@@ -154,6 +156,7 @@ class SessionService(ServiceBase):
 
     # -- screening and start ------------------------------------------------------------
 
+    @retried
     def start_session(
         self,
         user_id: int,
@@ -167,6 +170,9 @@ class SessionService(ServiceBase):
             require_certificate(
                 certificate_of(s, user_id, local_date(now)), doctor.full_name, "start a session"
             )
+            # Two workstations starting one patient's session take turns: the second sees
+            # the first's session in progress and is told whose it is.
+            lock_patient(s, patient_id)
             options = load_options(s)
             result, reasons = screen_and_acknowledge(
                 s, patient_id, local_date(now), caution_reasons
@@ -175,7 +181,7 @@ class SessionService(ServiceBase):
             if history.open_session_id is not None:
                 raise RuleViolation(
                     "session_open",
-                    "This patient already has a session in progress.",
+                    session_in_progress(s, history.open_session_id, now),
                     remedy="Open it from the patient page and finish it first.",
                 )
             course = history.current_course
@@ -769,6 +775,10 @@ class SessionService(ServiceBase):
         with self._db.unit_of_work() as s:
             user = self._actor(s, user_id, action)
             t = _session(s, session_id, lock=True)
+            if action in _SCREENED_ACTIONS:
+                # The screening is judged on the patient as stored now: a contraindication
+                # saved at another workstation at this very moment waits, or is seen.
+                lock_patient(s, t.course.patient_id)
             options = load_options(s)
             view = load_view(s, t, options)
             can(action, view.facts(self._db.clock.now()))
@@ -814,6 +824,9 @@ class SessionService(ServiceBase):
             before=before,
             after=after,
         )
+
+
+_SCREENED_ACTIONS = frozenset({Action.INSERT_NEEDLE, Action.START_RETENTION})
 
 
 def content_hash(view: SessionView) -> str:

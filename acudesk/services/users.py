@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.repositories.locks import lock_accounts, lock_user
 from acudesk.domain.auth import validate_password, validate_pin, validate_username
 from acudesk.domain.clock import local_date
 from acudesk.domain.credentials import (
@@ -102,6 +103,7 @@ class UserService(ServiceBase):
         validate_password(password)
         with self._db.unit_of_work() as s:
             if created_by is None:
+                lock_accounts(s)
                 if s.scalar(select(func.count()).select_from(m.User)):
                     raise PermissionDenied("Only an administrator may add users.")
             else:
@@ -138,7 +140,7 @@ class UserService(ServiceBase):
         """Disable or re-enable an account; accounts are never deleted."""
         with self._db.unit_of_work() as s:
             self._actor(s, admin_id, Action.MANAGE_USERS)
-            user = self._load(s, user_id)
+            user = self._load(s, user_id, lock=True)
             if not active and user_id == admin_id:
                 raise RuleViolation("self_disable", "You cannot disable your own account.")
             before = user.active
@@ -160,7 +162,7 @@ class UserService(ServiceBase):
             raise RuleViolation("user_role", "Roles: choose at least one.", field="roles")
         with self._db.unit_of_work() as s:
             self._actor(s, admin_id, Action.MANAGE_USERS)
-            user = self._load(s, user_id)
+            user = self._load(s, user_id, lock=True)
             before = sorted(r.role for r in user.roles)
             if user_id == admin_id and Role.ADMINISTRATOR not in roles:
                 raise RuleViolation(
@@ -188,7 +190,7 @@ class UserService(ServiceBase):
             validate_password(password)
         with self._db.unit_of_work() as s:
             self._actor(s, admin_id, Action.MANAGE_USERS)
-            user = self._load(s, user_id)
+            user = self._load(s, user_id, lock=True)
             if pin is not None:
                 user.pin_hash = HASHER.hash(pin)
             if password is not None:
@@ -267,8 +269,10 @@ class UserService(ServiceBase):
         return warnings
 
     @staticmethod
-    def _load(s: Session, user_id: int) -> m.User:
-        user = s.get(m.User, user_id)
+    def _load(s: Session, user_id: int, *, lock: bool = False) -> m.User:
+        # An account being changed is held like a log-in holds it (row first, audit after),
+        # so the two take turns and never wait for each other in a circle.
+        user = lock_user(s, user_id) if lock else s.get(m.User, user_id)
         if user is None:
             raise NotFound("That user does not exist.")
         return user

@@ -19,5 +19,10 @@ with engine.connect() as connection:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: no statement limit for it, but it still
+            # gives up soon when another workstation holds a table it must change.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
         context.run_migrations()
     connection.commit()

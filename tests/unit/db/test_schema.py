@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from acudesk.db.base import Base
 from acudesk.db.database import Database
-from acudesk.db.engine import make_engine
+from acudesk.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
 from acudesk.db.migrate import (
     SCHEMA_HEAD,
     alembic_config,
@@ -167,7 +167,7 @@ def test_new_sqlite_file_is_private_and_uses_safe_pragmas(tmp_path: Path) -> Non
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
     engine.dispose()
 
 
