@@ -27,6 +27,8 @@ from acudesk.domain.clock import FakeClock
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.needles import Condition, PackInput, Side
 from acudesk.domain.roles import Role
+from acudesk.domain.session_flow import Stage
+from acudesk.domain.session_record import AlarmKind
 from acudesk.services.container import Services
 from tests.unit.services.conftest import CERTIFICATE, MARIA, SPEC, Clinic
 
@@ -139,6 +141,19 @@ class SessionActions(RuleBasedStateMachine):
                 )
             )
 
+    @rule(pick=st.integers(0, 10), seconds=st.sampled_from([0, 5, 30]))
+    def undo(self, pick: int, seconds: int) -> None:
+        """A removal taken back: allowed only just after it, by whoever made it."""
+        self.clock.advance(seconds)
+        removed = [n for n in self.services.sessions.view(self.session_id).needles if n.removed_at]
+        if removed:
+            needle = removed[pick % len(removed)]
+            try:
+                self.services.sessions.undo_removal(self.c.nurse, self.session_id, needle.id)
+            except AcuDeskError:
+                return
+            self.removals_seen.pop(needle.id, None)
+
     @rule(off_by=st.sampled_from([0, 0, 1, -1]))
     def remove_all(self, off_by: int) -> None:
         count = len(self.services.sessions.view(self.session_id).open_needles) + off_by
@@ -227,6 +242,32 @@ class SessionActions(RuleBasedStateMachine):
             if needle.removed_at is not None:
                 seen = self.removals_seen.setdefault(needle.id, needle.removed_at)
                 assert seen == needle.removed_at  # a removal once recorded never changes
+
+    @invariant()
+    def open_needles_are_insertions_less_removals(self) -> None:
+        with self.services.db.reading() as s:
+            inserted = s.scalar(select(func.count()).select_from(m.NeedleInsertion)) or 0
+            removed = s.scalar(select(func.count()).select_from(m.NeedleRemoval)) or 0
+        assert len(self.services.sessions.view(self.session_id).open_needles) == inserted - removed
+
+    @invariant()
+    def no_needles_out_rest_or_sign_off_while_a_needle_is_in(self) -> None:
+        view = self.services.sessions.view(self.session_id)
+        if view.open_needles:
+            assert view.needles_out_at is None and view.rest_started_at is None
+            assert view.stage(self.clock.now()) not in (Stage.REST, Stage.OUTCOME, Stage.SIGNED)
+
+    @invariant()
+    def every_session_whose_time_is_up_is_alarming_or_acknowledged(self) -> None:
+        view = self.services.sessions.view(self.session_id)
+        now = self.clock.now()
+        watched = {v.id for v in self.services.sessions.watched_sessions()}
+        if view.open_needles and view.signed_at is None:
+            assert view.id in watched  # the watch follows every session with a needle in
+        state = view.timer(now)
+        if view.open_needles and state.needles_due_out:
+            due = {e.kind for e in view.alarms_due(now)}
+            assert AlarmKind.RETENTION_END in due or state.acknowledged
 
     @invariant()
     def a_signed_session_never_changes(self) -> None:
