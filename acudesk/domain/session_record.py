@@ -310,7 +310,7 @@ class SessionRecord:
             status, urgency = "Timer not started", Urgency.WAITING
             clock = ""
         elif still_in and state.phase is TimerPhase.RUNNING:
-            status, urgency, clock = "Needles in", Urgency.RUNNING, state.display
+            status, urgency, clock = "", Urgency.RUNNING, f"{state.display} left"
         elif still_in and state.phase is TimerPhase.ALARM:
             status, urgency, clock = "REMOVE NEEDLES NOW", Urgency.DUE, state.display
         elif still_in:
@@ -363,7 +363,6 @@ class WatchLine:
         who = self.initials if private else self.patient_name
         where = f"{self.room} · " if self.room else ""
         needles = f"{self.needles_in} needle{'s' if self.needles_in != 1 else ''} in"
-        parts = [f"{where}{who}", needles if self.needles_in else "needles out", self.status]
-        if self.clock:
-            parts.append(self.clock)
+        parts = [f"{where}{who}", needles if self.needles_in else "needles out"]
+        parts += [part for part in (self.status, self.clock) if part]
         return " · ".join(parts)

@@ -79,8 +79,8 @@ def test_two_rooms_each_ring_on_their_own_whatever_page_is_shown(
     window.open_patient(patient_id(services, "Volkov"))
     tiles = {t.session_id: t for t in window.strip.tiles}
     assert set(tiles) == {first.id, second.id}
-    assert "Maria Sokolova · 2 needles in · Needles in · 03:00" in tiles[first.id].text()
-    assert "Pavel Zorin · 2 needles in · Needles in · 05:00" in tiles[second.id].text()
+    assert "Maria Sokolova · 2 needles in · 03:00 left" in tiles[first.id].text()
+    assert "Pavel Zorin · 2 needles in · 05:00 left" in tiles[second.id].text()
 
     clock.advance(minutes=3)  # Maria's five minutes are up; Pavel has two left
     look_at_the_time(qtbot, window)

@@ -155,7 +155,7 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     assert window.pages.currentWidget() is window.patient_page
     tile = window.strip.tile_for(session_id)
     assert tile is not None and tile.isVisible()
-    assert tile.text().endswith("Maria Sokolova · 10 needles in · Needles in · 05:00")
+    assert tile.text().endswith("Maria Sokolova · 10 needles in · 05:00 left")
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
     assert window.pages.currentWidget() is page
 
