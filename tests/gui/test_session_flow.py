@@ -450,7 +450,6 @@ def test_restart_mid_session_resumes_with_the_right_remaining_time(
     _log(qtbot, first, "GB20", "Left", 8)
     qtbot.keyClick(first.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     first.close()
-    first.deleteLater()
     QApplication.processEvents()
 
     clock.advance(minutes=1, seconds=50)
