@@ -425,6 +425,11 @@ class MainWindow(QMainWindow):
 
     def _on_session_changed(self, view: object) -> None:
         if isinstance(view, SessionRecord):
+            before = self.watch.records.get(view.id)
+            if view.retention_started_at is not None and (
+                before is None or before.retention_started_at is None
+            ):
+                self.check_sound()  # a timer just started: can its alarm be heard?
             self.watch.update(view)
         self.statusBar().showMessage("Saved.", 3000)
 

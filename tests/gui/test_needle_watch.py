@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from acudesk.db.engine import sqlite_path
 from acudesk.domain.checklist import ChecklistStep, Position
-from acudesk.domain.clock import FakeClock
+from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
+from acudesk.domain.roles import Role
 from acudesk.domain.session_record import AlarmPriority
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
@@ -28,6 +30,7 @@ from tests.gui.conftest import (
     patient_id,
     user_id,
 )
+from tests.gui.test_session_flow import _confirm_checklist, _open_maria_session
 
 PACK = PackInput("240915B", date(2028, 6, 30), True)
 SPEC = NeedleSpec(Material.STAINLESS_STEEL, 0.25, 40.0)
@@ -285,3 +288,110 @@ def test_a_contraindication_recorded_mid_session_stops_the_screen(
     assert "contraindication" in page.needling.error_label.text()
     after = services.sessions.view(view.id)
     assert len(after.needles) == 2 and after.retention_started_at is None
+
+
+def _ready(qtbot: QtBot, window: MainWindow, services: Services, expiry: QDate) -> int:
+    """Maria's session on screen with the checklist done and a pack of the given expiry."""
+    doctor, nurse = user_id(services, "ivanova"), user_id(services, "smirnova")
+    window.set_acting_user(doctor)
+    session_id = _open_maria_session(window, services, doctor)
+    window.set_acting_user(nurse)
+    _confirm_checklist(qtbot, window, expiry=expiry, screening_by=doctor)
+    window.set_acting_user(doctor)
+    return session_id
+
+
+def _type(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    entry = window.session_page.needling.quick.entry
+    entry.clear()
+    qtbot.keyClicks(entry, text)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+
+
+def test_a_pack_that_expired_at_midnight_is_refused_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    clock.set(clock.now().astimezone().replace(hour=23, minute=50).astimezone(clock.now().tzinfo))
+    today = local_date(clock.now())
+    window = make_window()
+    session_id = _ready(qtbot, window, demo_services, QDate(today.year, today.month, today.day))
+    _type(qtbot, window, "GB20 L 6")  # 23:50 on the expiry day: usable
+    assert len(demo_services.sessions.view(session_id).needles) == 1
+    clock.advance(minutes=20)  # 00:10: the pack is past its date now
+    _type(qtbot, window, "GB20 R 6")
+    error = window.session_page.needling.error_label.text()
+    assert "expired on" in error and "240915B" in error
+    assert window.session_page.needling.quick.entry.text() == "GB20 R 6"  # kept to retry
+    assert len(demo_services.sessions.view(session_id).needles) == 1
+
+
+def test_a_colleague_with_an_expired_certificate_cannot_needle_or_start_the_timer(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    services = demo_services
+    admin = user_id(services, "admin")
+    lapsed = CredentialInput(
+        CredentialKind.CERTIFICATE,
+        "ACU-2019-7",
+        "Medical Academy",
+        date(2019, 3, 1),
+        local_date(clock.now()) - timedelta(days=1),
+        "Moscow",
+    )
+    colleague = services.users.create_user(
+        "orlov", "Dr Ilya Orlov", [Role.ACUPUNCTURIST], pin="5555", password="pw-orlov-1",
+        created_by=admin,
+    )  # fmt: skip
+    services.users.add_credential(admin, colleague.id, lapsed)
+    window = make_window()
+    session_id = _ready(qtbot, window, services, QDate(2028, 6, 30))
+    _type(qtbot, window, "GB20 L 6")
+    window.set_acting_user(colleague.id)  # Ctrl+U to a colleague whose certificate lapsed
+    _type(qtbot, window, "GB20 R 6")
+    assert "certificate" in window.session_page.needling.error_label.text()
+    qtbot.keyClick(window.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert "certificate" in window.session_page.needling.error_label.text()
+    view = services.sessions.view(session_id)
+    assert len(view.needles) == 1 and view.retention_started_at is None
+
+
+def test_clearing_a_contraindication_on_screen_needs_an_acupuncturist_and_a_reason(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    services = demo_services
+    maria = patient_id(services, "Maria")
+    detail = services.patients.get(maria)
+    services.patients.update(
+        user_id(services, "smirnova"), maria, replace(detail.data, exacerbation=True),
+        detail.version_id,
+    )  # fmt: skip
+    window = make_window()
+    for who in ("smirnova", "ivanova"):
+        window.set_acting_user(user_id(services, who))
+        window.open_patient(maria)
+        dialog = window.patient_page.open_edit_dialog()
+        assert dialog is not None
+        dialog.flag_checks["exacerbation"].setChecked(False)
+        dialog.save()
+        assert dialog.isVisible()
+        shown = dialog.error_label.text() + dialog.clearing_error.text()
+        assert ("acupuncturist" if who == "smirnova" else "Reason for clearing") in shown
+        assert services.patients.get(maria).data.exacerbation
+    qtbot.keyClicks(dialog.clearing_reason, "Stable remission on examination")
+    dialog.save()
+    assert not dialog.isVisible() and not services.patients.get(maria).data.exacerbation
+
+
+def test_the_sound_is_checked_again_when_a_timer_starts(
+    qtbot: QtBot, demo_services: Services, bell: RecordingBell
+) -> None:
+    asked: list[int] = []
+    window = MainWindow(demo_services, bell=bell, check_sound=lambda: asked.append(1) or "")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: len(asked) == 1)  # at start-up
+    _ready(qtbot, window, demo_services, QDate(2028, 6, 30))
+    _type(qtbot, window, "GB20 L 6")
+    qtbot.keyClick(window.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.session_page.stack.currentWidget() is window.session_page.removal
+    assert len(asked) == 2
