@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from acudesk import cli_storage
 from acudesk.settings import Settings
 
 NO_DISPLAY_MESSAGE = (
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     leaves.append(audit_sub.add_parser("verify", help="check the audit trail's hash chain"))
+    leaves += cli_storage.add_commands(sub, db_sub)
     for p in leaves:
         p.add_argument("--database-url", dest="sub_database_url", help=argparse.SUPPRESS)
     return parser
@@ -85,16 +87,25 @@ def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
 
 def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
     from acudesk import cli
-    from acudesk.ui.application import run_window
+    from acudesk.ui.application import run_window, show_startup_problem
 
+    # A throwaway demo database keeps no marker and makes no backups.
+    data_dir = None if settings.demo else settings.data_dir
+    problem = None if data_dir is None else cli.check_storage(settings)
+    if problem is not None:  # before anything opens the file for writing
+        print(problem, file=sys.stderr)
+        return 1 if smoke_test else show_startup_problem(problem)
     try:
-        services = cli.open_services(settings.database_url)
+        services = cli.open_services(settings.database_url, data_dir=data_dir)
     except cli.StartupError as error:
         print(error, file=sys.stderr)
-        return 1
+        return 1 if smoke_test else show_startup_problem(str(error))
+    keeper = cli.remember_storage(settings, services) if data_dir is not None else None
     try:
         return run_window(services, settings, smoke_test=smoke_test)
     finally:
+        if keeper is not None:
+            keeper.stop()
         services.close()
 
 

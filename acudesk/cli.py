@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
+from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
+
+if TYPE_CHECKING:
+    from acudesk.services.startup import MarkerKeeper
 from acudesk.services.demo import DEMO_USERS, seed_demo
 from acudesk.settings import Settings, describe_url
 
@@ -19,9 +26,14 @@ class StartupError(Exception):
     """The database could not be opened; the message says which and why, in plain words."""
 
 
-def open_services(url: str) -> Services:
+def open_services(url: str, *, data_dir: Path | None = None) -> Services:
+    """``data_dir``: where this workstation keeps its backups and storage marker (None: none)."""
     try:
-        return Services.open(url)
+        return Services.open(url, data_dir=data_dir)
+    except AcuDeskError as error:  # a read-only file too old to open, a full disk, ...
+        raise StartupError(
+            f"AcuDesk could not open the database ({describe_url(url)}): {error}"
+        ) from error
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise StartupError(
@@ -43,9 +55,35 @@ def seed_and_print_demo(services: Services) -> None:
     sys.stdout.flush()
 
 
+def check_storage(settings: Settings) -> str | None:
+    """The start-up checks (acudesk.services.startup): what is wrong, or None."""
+    from acudesk.services.startup import StorageGuard
+
+    report = StorageGuard(settings.database_url, settings.data_dir).check()
+    return report.problem.text if report.problem else None
+
+
+def remember_storage(settings: Settings, services: Services) -> MarkerKeeper:
+    """After a good start: record the file in the storage marker, and keep it up to date
+    after every saved action until the keeper is stopped."""
+    from acudesk.services.startup import MarkerKeeper, StorageGuard
+
+    guard = StorageGuard(settings.database_url, settings.data_dir)
+    guard.remember(services.db, now=datetime.now(UTC))
+    return MarkerKeeper(guard, services.db, services.clock).start()
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from acudesk import cli_storage
+
+    if cli_storage.handles(args):
+        return cli_storage.run(args, settings)
     try:
         if args.command == "db" and args.db_command == "upgrade":
+            problem = check_storage(settings)
+            if problem is not None:
+                print(problem, file=sys.stderr)
+                return 1
             engine = make_engine(settings.database_url)
             backup = upgrade(engine)
             engine.dispose()

@@ -10,11 +10,15 @@ from platformdirs import user_data_dir
 
 APP_NAME = "AcuDesk"
 DATABASE_URL_ENV = "ACUDESK_DATABASE_URL"
+# Where the database, the backups and the storage marker live (default: the platform's user
+# data directory, e.g. ~/.local/share/AcuDesk).
+DATA_DIR_ENV = "ACUDESK_DATA_DIR"
 DEFAULT_DB_FILENAME = "acudesk.sqlite3"
 
 
 def default_data_dir() -> Path:
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    chosen = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(chosen).expanduser() if chosen else Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def default_database_url(data_dir: Path | None = None) -> str:

@@ -1,9 +1,11 @@
-"""What the database says when two workstations meet, in the words of the person at the screen.
+"""What the database says when two workstations meet, or its storage fails, in the words of
+the person at the screen.
 
 One place turns driver errors into AcuDesk's typed errors, so that no service has to know
 them: a unique index another workstation filled first, a record changed since it was read, a
-lock or statement timeout, a deadlock or serialization failure, a locked SQLite file. Anything
-not recognised here is a defect and is left as it is.
+lock or statement timeout, a deadlock or serialization failure, a locked SQLite file; and the
+storage faults (acudesk.db.storage_faults): a full disk, a read-only or damaged file, a disk
+error, a server gone. Anything not recognised here is a defect and is left as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from acudesk.db.storage_faults import postgresql_fault, sqlite_fault
 from acudesk.domain.errors import AcuDeskError, Busy, Conflict, StaleRecord
 
 NOTHING_SAVED = "Nothing of this action was saved."
@@ -139,6 +142,9 @@ def _postgresql(error: DBAPIError, sqlstate: str) -> AcuDeskError | None:
         )
     if sqlstate in _GONE or error.connection_invalidated:
         return _lost()
+    fault = postgresql_fault(sqlstate, str(error.orig))
+    if fault is not None:
+        return fault
     if sqlstate.startswith("23"):
         if SIGNED_TRIGGER_TEXT in str(error.orig):
             return _signed()
@@ -152,6 +158,9 @@ def _postgresql(error: DBAPIError, sqlstate: str) -> AcuDeskError | None:
 def _sqlite(orig: object) -> AcuDeskError | None:
     name = str(getattr(orig, "sqlite_errorname", ""))
     text = str(orig)
+    fault = sqlite_fault(name, text)
+    if fault is not None:
+        return fault
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
         return Busy(
             "Another program on this computer is writing to the AcuDesk database and did not "

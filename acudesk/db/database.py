@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from acudesk.db.conflicts import translate
-from acudesk.db.engine import READ_ONLY, make_engine
-from acudesk.db.migrate import upgrade
+from acudesk.db.engine import READ_ONLY, STORAGE_READ_ONLY, make_engine
+from acudesk.db.migrate import SCHEMA_HEAD, current_revision, upgrade
 from acudesk.domain.clock import Clock, SystemClock
-from acudesk.domain.errors import AcuDeskError, Busy
+from acudesk.domain.errors import AcuDeskError, Busy, StorageFault
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -37,6 +37,9 @@ class Database:
         self._reader = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        # Called after every unit of work that committed; each must return at once (the
+        # storage marker's keeper only wakes its own thread).
+        self.after_commit: list[Callable[[], None]] = []
 
     @classmethod
     def open(
@@ -47,15 +50,38 @@ class Database:
         migrate: bool = True,
         **engine_options: Any,
     ) -> Database:
-        """``engine_options`` go to make_engine, e.g. ``lock_timeout_ms=500`` for a GUI."""
+        """``engine_options`` go to make_engine, e.g. ``lock_timeout_ms=500`` for a GUI.
+
+        A database that cannot be written opens read-only (``read_only``); it is never
+        migrated, so one made by an older AcuDesk is refused with a StorageFault."""
         engine = make_engine(url, **engine_options)
         if migrate:
-            upgrade(engine)
+            if engine.get_execution_options().get(STORAGE_READ_ONLY):
+                with _translated():
+                    revision = current_revision(engine)
+                if revision != SCHEMA_HEAD:
+                    engine.dispose()
+                    raise StorageFault(
+                        "read_only",
+                        "The database file is read-only, and it was made by an older AcuDesk "
+                        f"(schema {revision or 'none'}, this one needs {SCHEMA_HEAD}): bringing "
+                        "it up to date would write to it.",
+                        "Make the file and its folder writable, then start AcuDesk again.",
+                    )
+            else:
+                with _translated():
+                    upgrade(engine)
         return cls(engine, clock)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def read_only(self) -> bool:
+        """True when the database file cannot be written: every action that saves is refused
+        with a StorageFault ("read-only: nothing can be saved"); reading works."""
+        return bool(self.engine.get_execution_options().get(STORAGE_READ_ONLY))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -66,6 +92,8 @@ class Database:
         """
         with _translated(), self._factory() as session, session.begin():
             yield session
+        for hook in self.after_commit:
+            hook()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

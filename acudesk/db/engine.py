@@ -8,7 +8,10 @@ longer (a backup, a migration) passes its own figures to make_engine.
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,12 @@ PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
 # Execution option of an engine whose transactions only read: on SQLite they begin deferred,
 # so a reader neither takes nor waits for the write lock.
 READ_ONLY = "acudesk_read_only"
+# Execution option of an engine over a database file that cannot be written (a read-only file,
+# folder or disk, or a URL asking for mode=ro): it is opened with SQLite's mode=ro and every
+# write is refused by SQLite itself, never half done. Database.read_only reads it.
+STORAGE_READ_ONLY = "acudesk_storage_read_only"
+
+log = logging.getLogger(__name__)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -37,7 +46,10 @@ def sqlite_path(url: str) -> Path | None:
         return None
     if parsed.database == ":memory:":
         return None
-    return Path(parsed.database)
+    database = parsed.database
+    if database.startswith("file:"):  # a URI filename (`?uri=true`)
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database)
 
 
 def ensure_private_file(path: Path) -> None:
@@ -45,15 +57,54 @@ def ensure_private_file(path: Path) -> None:
 
     An existing file is never opened here: closing any descriptor of a SQLite file drops the
     POSIX locks every connection of this process holds on it, which can lose committed data.
+    Nor are an existing file's permissions changed: a file made read-only on purpose stays so
+    (it opens read-only), and one that others may read is named in the log with the command
+    that makes it private, for the administrator to decide (a silent chmod would hide who set
+    them and why, and may fail on a share anyway).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     except FileExistsError:
-        pass
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning(
+                "the database file %s can be read by other accounts of this computer "
+                "(permissions %o); make it private with: chmod 600 '%s'",
+                path,
+                mode,
+                path,
+            )
     else:
         os.close(fd)
-    os.chmod(path, 0o600)
+
+
+def cannot_write(path: Path) -> bool:
+    """Whether an existing database file is not to be written: the file has no write bit for
+    its owner (made read-only on purpose; honoured even for root, who could write it anyway),
+    or this account may not write the file or its folder (SQLite in WAL mode needs the folder
+    for its -wal and -shm files), or the disk is mounted read-only."""
+    if not path.exists():
+        return False
+    mode = path.stat().st_mode
+    if not mode & stat.S_IWUSR:
+        return True
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK))
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write the file: SQLite's mode=ro, or immutable=1 where the
+    folder cannot hold the -shm file a WAL database needs and no -wal is waiting to be read."""
+    uri = path.resolve().as_uri()
+    try:
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        return connection
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
 
 
 def make_engine(
@@ -63,12 +114,23 @@ def make_engine(
     lock_timeout_ms: int = PG_LOCK_TIMEOUT_MS,
     statement_timeout_ms: int = PG_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_timeout_ms: int = PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    read_only: bool | None = None,
     **kwargs: Any,
 ) -> Engine:
-    """An engine with bounded waits; 0 switches a PostgreSQL timeout off (migrations, backups)."""
+    """An engine with bounded waits; 0 switches a PostgreSQL timeout off (migrations, backups).
+
+    A SQLite file that cannot be written (``cannot_write``, or ``read_only=True``, or a URL
+    with ``mode=ro``) is opened read-only and the engine carries STORAGE_READ_ONLY."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
+        if read_only is None:
+            read_only = "mode=ro" in url or (path is not None and cannot_write(path))
+        if path is not None and read_only:
+            ro_path = path
+            engine = create_engine("sqlite://", creator=lambda: open_read_only(ro_path), **kwargs)
+            _configure_sqlite(engine, busy_timeout_ms, read_only=True)
+            return engine.execution_options(**{STORAGE_READ_ONLY: True})
         if path is not None:
             ensure_private_file(path)
         engine = create_engine(url, **kwargs)
@@ -115,14 +177,17 @@ def _with_timeouts(
     return connect_args
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The sqlite3 driver of Python 3.11 opens transactions lazily and on its own terms;
         # switch that off and issue BEGIN ourselves (SQLAlchemy's documented recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")  # journal_mode would write the header
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

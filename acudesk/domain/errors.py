@@ -77,3 +77,18 @@ class Busy(AcuDeskError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         self.retryable = retryable
         super().__init__(message)
+
+
+class StorageFault(AcuDeskError):
+    """The database's storage failed: the disk is full, the file is read-only or damaged, the
+    server is gone. Nothing of the action was stored; what the person typed stays on screen.
+
+    ``kind`` names the fault for code ("disk_full", "read_only", "corrupt", "io", "gone");
+    ``problem`` and ``remedy`` are the two halves of the message, in plain words.
+    """
+
+    def __init__(self, kind: str, problem: str, remedy: str) -> None:
+        self.kind = kind
+        self.problem = problem
+        self.remedy = remedy
+        super().__init__(f"{problem} {remedy}")

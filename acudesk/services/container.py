@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
 from acudesk.services.audit import AuditService
 from acudesk.services.auth import AuthService
+from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService
 from acudesk.services.patients import PatientService
@@ -30,9 +32,14 @@ class Services:
     sessions: SessionService
     protocols: ProtocolService
     points: PointCatalog
+    # Backups into this workstation's data directory; None for a throwaway database (the demo,
+    # most tests), which makes no backups and keeps no storage marker.
+    backups: BackupService | None = None
 
     @classmethod
-    def build(cls, db: Database, points: PointCatalog | None = None) -> Services:
+    def build(
+        cls, db: Database, points: PointCatalog | None = None, *, data_dir: Path | None = None
+    ) -> Services:
         catalog = points if points is not None else default_catalog()
         sessions = SessionService(db, catalog)
         return cls(
@@ -46,11 +53,14 @@ class Services:
             sessions=sessions,
             protocols=ProtocolService(db, catalog, sessions),
             points=catalog,
+            backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 
     @classmethod
-    def open(cls, url: str, clock: Clock | None = None) -> Services:
-        return cls.build(Database.open(url, clock))
+    def open(
+        cls, url: str, clock: Clock | None = None, *, data_dir: Path | None = None
+    ) -> Services:
+        return cls.build(Database.open(url, clock), data_dir=data_dir)
 
     @property
     def clock(self) -> Clock:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import gc
 import sys
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from acudesk.services.container import Services
+from acudesk.services.incidents import explain, new_incident_id, write_incident
 from acudesk.settings import Settings
 from acudesk.ui.main_window import MainWindow
 from acudesk.ui.style import STYLE_SHEET
@@ -32,24 +31,38 @@ def make_application() -> QApplication:
     return app
 
 
-def install_error_handler(log_dir: Path) -> None:
-    """An unexpected error becomes a plain message and a log entry, never a traceback on screen."""
+def error_message(error: BaseException, incident: str, log: Path | str) -> str:
+    """What the person reads after an unexpected error: what happened, what to do, and where
+    the administrator finds the entry (no patient data in it: acudesk/services/incidents)."""
+    words = explain(error)
+    return (
+        f"{words.what}\n\n{words.remedy}\n\n"
+        f"For the clinic administrator: reference {incident} in {log}."
+    )
+
+
+def install_error_handler(data_dir: Path) -> None:
+    """An unexpected error becomes a plain message and a private log entry, never a traceback
+    on screen; the entry is made 0600 in a 0700 folder and holds no SQL parameters."""
 
     def handle(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log = log_dir / "acudesk-errors.log"
-        with log.open("a", encoding="utf-8") as out:
-            out.write(f"--- {datetime.now(UTC).isoformat()}\n")
-            out.write("".join(traceback.format_exception(kind, error, tb)))
-        QMessageBox.critical(
-            None,
-            "AcuDesk",
-            "Something went wrong and the last action may not have been saved. "
-            "Check the screen before going on; what is shown there is what is stored.\n\n"
-            f"Details for the clinic administrator are in {log}.",
-        )
+        incident = new_incident_id()
+        try:
+            log: Path | str = write_incident(data_dir, incident, kind, error, tb)
+        except OSError as problem:  # a full or read-only disk must not hide the message
+            log = f"(the log could not be written: {type(problem).__name__})"
+        QMessageBox.critical(None, "AcuDesk", error_message(error, incident, log))
 
     sys.excepthook = handle
+
+
+def show_startup_problem(text: str) -> int:
+    """Before the window: the database cannot be used. One message, then AcuDesk exits (1)."""
+    make_application()
+    box = QMessageBox(QMessageBox.Icon.Critical, "AcuDesk cannot start", text)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+    return 1
 
 
 def run_window(services: Services, settings: Settings, *, smoke_test: bool = False) -> int:

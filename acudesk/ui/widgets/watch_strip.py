@@ -70,6 +70,7 @@ class WatchStrip(QFrame):
             " border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
         )
         self.live_banner.hide()
+        self.notices: dict[str, QLabel] = {}  # named banners: "backup", "storage", ...
         self.row = QHBoxLayout()
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.addStretch(1)
@@ -78,6 +79,10 @@ class WatchStrip(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.sound_banner)
         layout.addWidget(self.live_banner)
+        self.notice_column = QVBoxLayout()
+        self.notice_column.setContentsMargins(0, 0, 0, 0)
+        self.notice_column.setSpacing(4)
+        layout.addLayout(self.notice_column)
         layout.addLayout(self.row)
         self.setVisible(False)
 
@@ -121,9 +126,38 @@ class WatchStrip(QFrame):
         self.live_banner.setVisible(not live)
         self._update_visibility()
 
+    def set_notice(self, name: str, text: str) -> None:
+        """A banner of its own on every page (the gate and lock screen included), shown while
+        ``text`` is not empty: e.g. "backup" (no recent backup), "storage" (read-only, damaged).
+        It must hold no patient data: the gate shows it to anyone at the PC."""
+        label = self.notices.get(name)
+        if label is None:
+            if not text:
+                return
+            label = QLabel()
+            label.setObjectName("notice")
+            label.setAccessibleName(f"{name} notice")
+            label.setWordWrap(True)
+            label.setStyleSheet(
+                "QLabel#notice { background: #fff3cd; color: #3d2a00; border: 2px solid #b07d00;"
+                " border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
+            )
+            self.notice_column.addWidget(label)
+            self.notices[name] = label
+        label.setText(text)
+        label.setVisible(bool(text))
+        self._update_visibility()
+
+    def notice(self, name: str) -> str:
+        label = self.notices.get(name)
+        return label.text() if label is not None and not label.isHidden() else ""
+
     def _update_visibility(self) -> None:
         self.setVisible(
-            bool(self.tiles) or not self.sound_banner.isHidden() or not self.live_banner.isHidden()
+            bool(self.tiles)
+            or not self.sound_banner.isHidden()
+            or not self.live_banner.isHidden()
+            or any(not label.isHidden() for label in self.notices.values())
         )
 
     def tile_for(self, session_id: int) -> WatchTile | None:

@@ -1,0 +1,149 @@
+"""Putting a verified backup back in place of a lost or damaged SQLite database.
+
+The backup is checked first (sha256 against its manifest, integrity_check). The current file and
+its -wal and -shm are moved aside, never deleted (``NAME.before-restore-TIME``, ``…-wal``): the
+-wal may hold the only copy of the newest records, and a stale one must not be replayed into the
+restored file. The backup is copied in with sqlite3's backup API into a new 0600 file, renamed
+into place, and checked with integrity_check; the storage marker then records the restored
+file, so the next start accepts it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from acudesk.db import storage
+from acudesk.db.engine import open_read_only, sqlite_path
+from acudesk.services.backup import BackupError, BackupProgress, read_manifest, verify_backup
+from acudesk.services.local_files import MarkerEntry, StorageMarker
+
+# A WAL connection holds a shared lock on this byte of the -shm file while it is open.
+_SHM_DMS_BYTE = 128
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    database: Path
+    backup: Path
+    backup_made_at: str
+    set_aside: list[Path]
+    counts: dict[str, int]
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        aside = ", ".join(str(p) for p in self.set_aside) or "nothing (there was no file)"
+        counts = ", ".join(f"{k} {v:,}" for k, v in self.counts.items() if v)
+        return (
+            f"Restored {self.database} from {self.backup} (made {self.backup_made_at}); "
+            f"integrity_check ok; {counts}. Set aside: {aside}. Records made after the backup "
+            f"are not in the restored database. {self.seconds:.1f} s."
+        )
+
+
+def database_in_use(path: Path) -> bool:
+    """Whether another process has the SQLite database open (its -shm is locked)."""
+    shm = storage.shm_path(path)
+    if sys.platform == "win32" or not shm.exists():
+        return False
+    import fcntl
+
+    fd = os.open(shm, os.O_RDWR)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+        except OSError:
+            return True
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS_BYTE)
+        return False
+    finally:
+        os.close(fd)
+
+
+def restore(
+    backup: Path,
+    url: str,
+    data_dir: Path | None,
+    *,
+    progress: BackupProgress | None = None,
+    now: datetime | None = None,
+) -> RestoreReport:
+    started = time.perf_counter()
+    path = sqlite_path(url)
+    if path is None:
+        raise BackupError(
+            "`acudesk restore` puts back a SQLite file. A clinic server's archive is restored "
+            "on the server: `pg_restore --clean --if-exists -d DATABASE FILE` (README, "
+            "'A clinic server's backups')."
+        )
+    backup = backup.expanduser().resolve()
+    check = verify_backup(backup, progress=progress)
+    if not check.ok:
+        raise BackupError(
+            f"{backup} is not a good backup, so nothing was changed: "
+            + "; ".join(check.problems[:3])
+        )
+    if database_in_use(path):
+        raise BackupError(
+            f"AcuDesk (or another program) has {path} open. Close AcuDesk on every "
+            "workstation using this file, then restore again. Nothing was changed."
+        )
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = f"{when:%Y%m%dT%H%M%SZ}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside: list[Path] = []
+    base = path.with_name(f"{path.name}.before-restore-{stamp}")
+    for current, target in (
+        (path, base),
+        (storage.wal_path(path), Path(f"{base}-wal")),
+        (storage.shm_path(path), Path(f"{base}-shm")),
+    ):
+        if current.exists():
+            os.replace(current, target)
+            aside.append(target)
+    partial = path.with_name(f".{path.name}.restoring")
+    partial.unlink(missing_ok=True)
+    source = open_read_only(backup)
+    try:
+        storage.online_copy(
+            source, partial, progress=(lambda d, t: progress("copy", d, t)) if progress else None
+        )
+    finally:
+        source.close()
+    os.replace(partial, path)
+    storage.fsync_folder(path.parent)
+    problems = storage.check(path, full=True)
+    if problems:
+        raise BackupError(
+            f"The restored file {path} fails integrity_check ({'; '.join(problems[:2])}); the "
+            f"previous file is kept at {base}."
+        )
+    connection = open_read_only(path)
+    try:
+        mark = storage.audit_mark(connection)
+    except sqlite3.Error:
+        mark = None
+    finally:
+        connection.close()
+    info = read_manifest(backup)
+    made_at = info.made_at if info else ""
+    if data_dir is not None:
+        StorageMarker(data_dir).put(
+            MarkerEntry(
+                path=StorageMarker.key(path),
+                size=path.stat().st_size,
+                audit_last_id=mark.last_id if mark else 0,
+                audit_last_at=mark.last_at if mark else "",
+                written_at=when.isoformat(),
+                latest_backup=str(backup),
+                latest_backup_at=made_at,
+            )
+        )
+    shown = f"{datetime.fromisoformat(made_at).astimezone():%d.%m.%Y %H:%M}" if made_at else "?"
+    return RestoreReport(path, backup, shown, aside, check.counts, time.perf_counter() - started)
