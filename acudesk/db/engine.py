@@ -195,8 +195,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool =
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
-            # A reader sees one snapshot (WAL) and never stands in a writer's way.
+        if read_only or connection.get_execution_options().get(READ_ONLY):
+            # A reader sees one snapshot (WAL) and never stands in a writer's way. On a file
+            # that cannot be written, the first write statement is refused, typed, instead.
             connection.exec_driver_sql("BEGIN")
             return
         # IMMEDIATE takes the write lock at the start, so a unit of work never fails halfway
