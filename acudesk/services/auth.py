@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,6 +47,8 @@ class AuthService(ServiceBase):
 
     @retried
     def _check(self, username: str | None, user_id: int | None, secret: str, what: str) -> UserRow:
+        if self._db.read_only:
+            return self._check_without_saving(username, user_id, secret, what)
         now = self._db.clock.now()
         # The failure is committed even though the caller gets an error: a refused attempt
         # must count, so the work happens in its own unit and the error is raised after.
@@ -55,16 +59,21 @@ class AuthService(ServiceBase):
             # wrong one locks the account, whichever workstation typed it.
             user = _find(s, username, user_id)
             if user is None or not user.active:
+                # As long as a wrong password of a known account, so the time taken does not
+                # tell whether a name exists; and what was typed as the name is not recorded
+                # (it may be a password typed in the wrong box, or someone else's name).
+                _verify(None, secret)
                 self._audit(
                     s,
                     user.id if user else None,
                     "failed log-in",
                     "user",
                     user.id if user else None,
-                    after={"username": username or "", "by": what},
+                    after={"by": what, "account": "disabled" if user else "unknown"},
                 )
                 refusal = WRONG if what == "password" else "That account cannot log in."
             elif user.locked_until is not None and user.locked_until > now:
+                _verify(None, secret)  # the same time as any other try
                 wait = int((user.locked_until - now).total_seconds()) + 1
                 refusal = (
                     f"Too many wrong attempts: {user.full_name} can try again in {_duration(wait)}."
@@ -92,6 +101,24 @@ class AuthService(ServiceBase):
                 )
         raise PermissionDenied(refusal)
 
+    def _check_without_saving(
+        self, username: str | None, user_id: int | None, secret: str, what: str
+    ) -> UserRow:
+        """On a read-only database nothing can be recorded, not even a log-in or a failed one
+        (the banner on every page says so); reading the records still needs the account."""
+        with self._db.reading() as s:
+            user = (
+                s.get(m.User, user_id)
+                if user_id is not None
+                else s.scalar(select(m.User).where(m.User.username == (username or "")))
+            )
+            stored = None
+            if user is not None and user.active:
+                stored = user.password_hash if what == "password" else user.pin_hash
+            if user is not None and _verify(stored, secret):
+                return user_row(user)
+        raise PermissionDenied(WRONG if what == "password" else f"The {what} is not correct.")
+
 
 def _find(s: Session, username: str | None, user_id: int | None) -> m.User | None:
     if user_id is not None:
@@ -99,11 +126,16 @@ def _find(s: Session, username: str | None, user_id: int | None) -> m.User | Non
     return lock_user_named(s, username or "")
 
 
+@functools.cache
+def dummy_hash() -> str:
+    """An argon2 hash with the accounts' parameters, of a secret no one can type."""
+    return HASHER.hash(secrets.token_hex(16))
+
+
 def _verify(stored: str | None, secret: str) -> bool:
-    if not stored:
-        return False
+    """Always one argon2 verification (against the dummy when nothing is stored)."""
     try:
-        return HASHER.verify(stored, secret)
+        return HASHER.verify(stored or dummy_hash(), secret) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 

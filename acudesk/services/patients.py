@@ -13,7 +13,7 @@ from acudesk.db import models as m
 from acudesk.db.database import retried
 from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.clock import local_date
-from acudesk.domain.errors import NotFound, RuleViolation, StaleRecord
+from acudesk.domain.errors import NotFound, PermissionDenied, RuleViolation, StaleRecord
 from acudesk.domain.patients import (
     PatientInput,
     Sex,
@@ -125,6 +125,22 @@ class PatientService(ServiceBase):
     def get(self, patient_id: int) -> PatientDetail:
         with self._db.reading() as s:
             p = self._load(s, patient_id)
+            return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)
+
+    def open_record(self, user_id: int, patient_id: int) -> PatientDetail:
+        """The patient's record for someone opening it: who, when and which patient go into
+        the audit trail (HIPAA 164.312(b), audit controls), then the detail as ``get`` gives.
+
+        On a read-only database nothing can be recorded (the banner says so): the record is
+        shown all the same, since the people in the room may need it."""
+        if self._db.read_only:
+            return self.get(patient_id)
+        with self._db.unit_of_work() as s:
+            user = s.get(m.User, user_id)
+            if user is None or not user.active:
+                raise PermissionDenied("Log in to open a patient's record.")
+            p = self._load(s, patient_id)
+            self._audit(s, user_id, "open record", "patient", p.id, patient_id=p.id)
             return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)
 
     def register(self, user_id: int, data: PatientInput) -> PatientDetail:

@@ -54,6 +54,7 @@ from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
 from acudesk.services.dto import NeedleRow
+from acudesk.services.local_files import write_new_private_file
 from acudesk.services.provenance import session_in_progress
 from acudesk.services.record_export import record_document
 from acudesk.services.screening import (
@@ -764,8 +765,7 @@ class SessionService(ServiceBase):
                 patient_id=view.patient_id,
                 after={"file": str(path)},
             )
-            path.write_text(record_document(view), encoding="utf-8")
-            path.chmod(0o600)
+            write_new_private_file(path, record_document(view))  # created 0600, not chmod-ed
         return path
 
     # -- plumbing -----------------------------------------------------------------------

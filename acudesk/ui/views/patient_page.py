@@ -88,6 +88,7 @@ class PatientPage(QWidget):
         self._services = services
         self._acting_user = acting_user
         self._patient_id: int | None = None
+        self._opened: tuple[int, int] | None = None  # (user, patient) last audited as opened
         self._detail: PatientDetail | None = None
         self._history: PatientHistory | None = None
         self._screening: ScreeningResult | None = None
@@ -240,7 +241,7 @@ class PatientPage(QWidget):
         if self._patient_id is None:
             return
         try:
-            detail = self._services.patients.get(self._patient_id)
+            detail = self._read_record(self._patient_id)
             history = self._services.courses.history(self._patient_id)
             screening = self._services.sessions.screen_today(self._patient_id)
         except AcuDeskError as error:
@@ -253,6 +254,16 @@ class PatientPage(QWidget):
         self._show_screening(screening)
         self._show_course(history.current_course)
         self._update_actions()
+
+    def _read_record(self, patient_id: int) -> PatientDetail:
+        """Opening the record (a new patient, or someone else at the keyboard) is audited;
+        redrawing it for the same person after a change is not."""
+        user = self._acting_user()
+        if user is None or (user, patient_id) == self._opened:
+            return self._services.patients.get(patient_id)
+        detail = self._services.patients.open_record(user, patient_id)
+        self._opened = (user, patient_id)
+        return detail
 
     def open_edit_dialog(self) -> PatientDialog | None:
         if self._detail is None or not self.edit_button.isEnabled():
