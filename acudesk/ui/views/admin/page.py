@@ -1,4 +1,5 @@
-"""Administration: users, practitioners' credentials, clinic settings and the audit trail.
+"""Administration: users, practitioners' credentials, clinic settings, the audit trail and the
+backups.
 
 Every action goes through a service with the acting user, and the services check the role again;
 the page only disables what the acting user may not do and says why.
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.ui.views.admin.audit_tab import AuditTab
+from acudesk.ui.views.admin.backup_tab import BackupTab
 from acudesk.ui.views.admin.common import Access
 from acudesk.ui.views.admin.credentials_tab import CredentialsTab
 from acudesk.ui.views.admin.settings_tab import SettingsTab
@@ -40,11 +42,13 @@ class AdminPage(QWidget):
         self.credentials_tab = CredentialsTab(services, self.access)
         self.settings_tab = SettingsTab(services, self.access)
         self.audit_tab = AuditTab(services, self.access)
+        self.backup_tab = BackupTab(services, self.access)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.users_tab, "Users")
         self.tabs.addTab(self.credentials_tab, "Credentials")
         self.tabs.addTab(self.settings_tab, "Clinic settings")
         self.tabs.addTab(self.audit_tab, "Audit trail")
+        self.tabs.addTab(self.backup_tab, "Backups")
         title = QLabel("Administration")
         title.setObjectName("pageTitle")
         self.access_label = QLabel()
@@ -81,6 +85,7 @@ class AdminPage(QWidget):
             set_look(self.access_label, "warning")
         for tab in (self.users_tab, self.credentials_tab, self.settings_tab, self.audit_tab):
             tab.refresh()
+        self.backup_tab.refresh()
 
     def _on_tab_changed(self, _index: int) -> None:
         # Other workstations and other pages add events and users while this page is hidden.
@@ -89,6 +94,8 @@ class AdminPage(QWidget):
             self.audit_tab.refresh()
         elif current is self.credentials_tab:
             self.credentials_tab.refresh()
+        elif current is self.backup_tab:
+            self.backup_tab.refresh()
 
     def _on_users_changed(self) -> None:
         self.access.load()
