@@ -24,6 +24,7 @@ _PHASES = {
     "check": "integrity_check",
     "audit": "audit chain",
     "sha256": "sha256",
+    "final check": "integrity_check",
 }
 
 

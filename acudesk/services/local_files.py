@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+import threading
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ DEFAULT_BACKUP_FOLDER = "backups"
 def write_private_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a new 0600 file renamed into place (atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.unlink(missing_ok=True)
     fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
@@ -69,6 +70,9 @@ class MarkerEntry:
     latest_backup_at: str = ""
 
 
+_MARKER_LOCK = threading.Lock()  # the keeper's thread and a backup's both write it
+
+
 class StorageMarker:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / MARKER_FILE
@@ -86,20 +90,40 @@ class StorageMarker:
         except TypeError:
             return None
 
-    def put(self, entry: MarkerEntry) -> None:
-        data = read_json(self.path)
-        databases = data.get("databases")
-        if not isinstance(databases, dict):
-            databases = {}
-        databases[entry.path] = asdict(entry)
-        data["databases"] = databases
-        write_private_text(self.path, json.dumps(data, indent=2, sort_keys=True))
+    def put(self, entry: MarkerEntry, *, lower: bool = False) -> None:
+        """Record ``entry``. The size and the newest audit event only ever go up (a backup's
+        snapshot may be older than what the keeper wrote a moment ago), unless ``lower``: a
+        restore or a new clinic, which the administrator asked for."""
+        with _MARKER_LOCK:
+            data = read_json(self.path)
+            databases = data.get("databases")
+            if not isinstance(databases, dict):
+                databases = {}
+            known = self.get(Path(entry.path))
+            if known is not None and not lower:
+                if known.audit_last_id > entry.audit_last_id:
+                    entry = replace(
+                        entry,
+                        audit_last_id=known.audit_last_id,
+                        audit_last_at=known.audit_last_at,
+                    )
+                entry = replace(entry, size=max(entry.size, known.size))
+                if not entry.latest_backup:
+                    entry = replace(
+                        entry,
+                        latest_backup=known.latest_backup,
+                        latest_backup_at=known.latest_backup_at,
+                    )
+            databases[entry.path] = asdict(entry)
+            data["databases"] = databases
+            write_private_text(self.path, json.dumps(data, indent=2, sort_keys=True))
 
     def forget(self, database: Path) -> None:
-        data = read_json(self.path)
-        databases = data.get("databases")
-        if isinstance(databases, dict) and databases.pop(self.key(database), None) is not None:
-            write_private_text(self.path, json.dumps(data, indent=2, sort_keys=True))
+        with _MARKER_LOCK:
+            data = read_json(self.path)
+            databases = data.get("databases")
+            if isinstance(databases, dict) and databases.pop(self.key(database), None):
+                write_private_text(self.path, json.dumps(data, indent=2, sort_keys=True))
 
 
 class WorkstationSettings:

@@ -118,7 +118,11 @@ def restore(
         source.close()
     os.replace(partial, path)
     storage.fsync_folder(path.parent)
+    if progress:
+        progress("final check", 0, 1)
     problems = storage.check(path, full=True)
+    if progress:
+        progress("final check", 1, 1)
     if problems:
         raise BackupError(
             f"The restored file {path} fails integrity_check ({'; '.join(problems[:2])}); the "
@@ -143,7 +147,8 @@ def restore(
                 written_at=when.isoformat(),
                 latest_backup=str(backup),
                 latest_backup_at=made_at,
-            )
+            ),
+            lower=True,
         )
     shown = f"{datetime.fromisoformat(made_at).astimezone():%d.%m.%Y %H:%M}" if made_at else "?"
     return RestoreReport(path, backup, shown, aside, check.counts, time.perf_counter() - started)

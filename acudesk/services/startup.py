@@ -209,7 +209,7 @@ class StorageGuard:
         known = self.known()
         if known is not None and last_id < known.audit_last_id:
             return  # never lower the mark: that is the check's job to report
-        self.marker.put(
+        self.marker.put(  # put keeps the larger of the two sizes and marks
             MarkerEntry(
                 path=StorageMarker.key(self.path),
                 size=self.path.stat().st_size,

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from acudesk.services.backup import BackupInfo, BackupService, CopyStopped
 from acudesk.services.container import Services
@@ -100,6 +101,9 @@ class BackupScheduler(QObject):
         return self.task.busy
 
     def tick(self) -> None:
+        window = self.parent()
+        if isinstance(window, QWidget) and not window.isVisible():
+            return  # closed (a minimised window is still visible): no new work
         if self.service is None or self._stop.is_set() or self.task.busy:
             return
         self._start(reason=None)
