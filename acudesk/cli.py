@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +16,14 @@ from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
+from acudesk.services.demo import DEMO_USERS, seed_demo
+from acudesk.settings import Settings, describe_url
 
 if TYPE_CHECKING:
     from acudesk.services.startup import MarkerKeeper
-from acudesk.services.demo import DEMO_USERS, seed_demo
-from acudesk.settings import Settings, describe_url
+
+
+log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
@@ -33,6 +37,12 @@ def open_services(url: str, *, data_dir: Path | None = None) -> Services:
     except AcuDeskError as error:  # a read-only file too old to open, a full disk, ...
         raise StartupError(
             f"AcuDesk could not open the database ({describe_url(url)}): {error}"
+        ) from error
+    except OSError as error:  # the folder cannot be created or entered
+        raise StartupError(
+            f"AcuDesk could not open the database ({describe_url(url)}): "
+            f"{error.strerror or error} ({error.filename or 'its folder'}). Check that the "
+            "folder exists and this account may write to it."
         ) from error
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -59,7 +69,14 @@ def check_storage(settings: Settings) -> str | None:
     """The start-up checks (acudesk.services.startup): what is wrong, or None."""
     from acudesk.services.startup import StorageGuard
 
-    report = StorageGuard(settings.database_url, settings.data_dir).check()
+    try:
+        report = StorageGuard(settings.database_url, settings.data_dir).check()
+    except OSError as error:
+        return (
+            f"AcuDesk cannot examine the database file: {error.strerror or error} "
+            f"({error.filename or describe_url(settings.database_url)}). Check that this "
+            "account may read it and its folder."
+        )
     return report.problem.text if report.problem else None
 
 
@@ -69,7 +86,10 @@ def remember_storage(settings: Settings, services: Services) -> MarkerKeeper:
     from acudesk.services.startup import MarkerKeeper, StorageGuard
 
     guard = StorageGuard(settings.database_url, settings.data_dir)
-    guard.remember(services.db, now=datetime.now(UTC))
+    try:
+        guard.remember(services.db, now=datetime.now(UTC))
+    except (OSError, AcuDeskError):  # a read-only data folder must not stop the room
+        log.warning("the storage marker could not be written", exc_info=True)
     return MarkerKeeper(guard, services.db, services.clock).start()
 
 

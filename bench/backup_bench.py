@@ -101,7 +101,7 @@ def _needle_log(services: Services, busy: threading.Event | None) -> list[float]
     session, doctor, pack = _bench_session(services)
     timings: list[float] = []
     n = 0
-    while (busy is None and n < 20) or (busy is not None and busy.is_set() and n < 200):
+    while (busy is None and len(timings) < 20) or (busy is not None and busy.is_set()):
         point, side = POINTS[n // 2 % len(POINTS)], (Side.LEFT, Side.RIGHT)[n % 2]
         if n >= 2 * len(POINTS):  # one needle per point and side in a session
             session, doctor, pack = _bench_session(services)
@@ -124,6 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--out", type=Path, default=Path("bench/data/backup-bench.json"))
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="verify the new copy in a thread of this process (as the CLI does), not in a "
+        "child process (as the window's scheduler does)",
+    )
+    parser.add_argument(
+        "--only-backup", action="store_true", help="skip `backup verify` and the restore"
+    )
     args = parser.parse_args(argv)
     source = sqlite_path(args.url)
     assert source is not None and source.exists(), f"generate it first: {args.url}"
@@ -155,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         services = Services.build(Database(make_engine(args.url)), data_dir=data_dir)
         backups = services.backups
         assert backups is not None
+        backups.verify_elsewhere = not args.in_process
+        result["verified_in"] = "this process" if args.in_process else "a child process"
         result["needle_log_idle_ms"] = _needle_log(services, None)
         busy = threading.Event()
         busy.set()
@@ -192,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "during_backup_n": len(during),
         }
         services.close()
+        if args.only_backup:
+            return _write(args.out, result)
 
         verify_phases = Phases()
         check, seconds = _timed(lambda: verify_backup(Path(info.file), progress=verify_phases))
@@ -217,7 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["rpo"] = "1 h at most (hourly), and each signed session is backed up at once"
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return _write(args.out, result)
+
+
+def _write(out: Path, result: dict[str, Any]) -> int:
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
     return 0
 

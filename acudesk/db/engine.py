@@ -128,7 +128,11 @@ def make_engine(
             read_only = "mode=ro" in url or (path is not None and cannot_write(path))
         if path is not None and read_only:
             ro_path = path
-            engine = create_engine("sqlite://", creator=lambda: open_read_only(ro_path), **kwargs)
+            # The URL stays the file's (its name is shown, backups find the file by it); the
+            # connections come from open_read_only.
+            engine = create_engine(
+                f"sqlite:///{path}", creator=lambda: open_read_only(ro_path), **kwargs
+            )
             _configure_sqlite(engine, busy_timeout_ms, read_only=True)
             return engine.execution_options(**{STORAGE_READ_ONLY: True})
         if path is not None:

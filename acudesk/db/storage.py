@@ -193,6 +193,10 @@ def online_copy(
     self-contained file, and flushed to disk. On any failure, or a stop, it is deleted.
     """
     create_private(target)
+    # One descriptor for the whole copy, closed only after the copy's connection: each step is
+    # flushed to disk as it is written, so gigabytes of dirty pages never pile up to stall the
+    # room's own commits (synchronous=FULL) behind one huge flush at the end.
+    flusher = os.open(target, os.O_RDONLY)
     copy = sqlite3.connect(target, isolation_level=None)
     try:
         source.execute("BEGIN")
@@ -202,6 +206,7 @@ def online_copy(
         )
 
         def step(_status: int, remaining: int, total: int) -> None:
+            os.fdatasync(flusher) if hasattr(os, "fdatasync") else os.fsync(flusher)
             if progress is not None:
                 progress(total - remaining, total)
             if stop():
@@ -213,11 +218,13 @@ def online_copy(
             source.execute("ROLLBACK")
         copy.execute("PRAGMA journal_mode=DELETE")
         copy.close()
-        fsync_file(target)
+        os.fsync(flusher)
     except BaseException:
         copy.close()
         target.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(flusher)
     return snapshot
 
 

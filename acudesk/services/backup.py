@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -60,7 +62,10 @@ MAIN_TABLES = (
     "addenda",
     "audit_events",
 )
-EVERY = timedelta(hours=1)  # at least this often while AcuDesk runs (RPO <= 1 h)
+# At least this often while AcuDesk runs: a copy is safe only once verified (up to 6 min on a
+# ten-year five-room file, BENCHMARKS.md), so the next starts 50 min after the last snapshot
+# and the newest verified copy is never more than an hour old (RPO <= 1 h).
+EVERY = timedelta(minutes=50)
 STALE_AFTER = timedelta(hours=24)  # the banner on every page
 RETRY_FAILED_AFTER = timedelta(minutes=10)
 # Audit actions after which a backup is due at once: a record was signed.
@@ -203,8 +208,51 @@ def verify_sqlite_copy(
     return Verification(not problems, problems, counts, report.text, mark.last_id if mark else 0)
 
 
+def child_command() -> list[str]:
+    """This program as a command: the frozen bundle's executable, or ``python -m acudesk``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "acudesk"]
+
+
+def _lower_priority() -> None:  # pragma: no cover - runs in the child, before it starts
+    os.nice(10)
+
+
+def verify_in_child(path: Path, *, timeout_s: float = 6 * 3600) -> Verification:
+    """verify_backup in a separate process at a lower priority: checking the audit chain is
+    pure Python, and in a thread of the window's process it would hold the interpreter lock
+    against the window (BENCHMARKS.md: a needle logged during a backup waited up to 0.4 s)."""
+    kwargs: dict[str, object] = {}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)
+    else:
+        kwargs["preexec_fn"] = _lower_priority
+    result = subprocess.run(
+        [*child_command(), "backup", "verify", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    lines = result.stdout.strip().splitlines()
+    try:
+        data = json.loads(lines[-1]) if lines else {}
+        return Verification(**data)
+    except (ValueError, TypeError) as error:
+        raise BackupError(
+            "The backup could not be verified: the checking process ended without an "
+            f"answer (exit {result.returncode}; {result.stderr.strip()[-300:]})."
+        ) from error
+
+
 class BackupService(ServiceBase):
-    """Backups of one database, into this workstation's backup folder."""
+    """Backups of one database, into this workstation's backup folder.
+
+    ``verify_elsewhere``: check each new copy in a separate process (the window sets it, so
+    the check never competes with the window for Python's interpreter lock)."""
+
+    verify_elsewhere = False
 
     def __init__(self, db: Database, data_dir: Path, clock: Clock | None = None) -> None:
         super().__init__(db)
@@ -371,7 +419,14 @@ class BackupService(ServiceBase):
             source.close()
         copied = time.perf_counter()
         try:
-            check = verify_sqlite_copy(partial, expected=snapshot.counts, progress=progress)
+            if self.verify_elsewhere:
+                if progress:
+                    progress("check", 0, 1)
+                check = _against(verify_in_child(partial), snapshot.counts)
+                if progress:
+                    progress("check", 1, 1)
+            else:
+                check = verify_sqlite_copy(partial, expected=snapshot.counts, progress=progress)
             verified = time.perf_counter()
             digest = storage.sha256_of(
                 partial, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
@@ -428,6 +483,20 @@ class BackupService(ServiceBase):
         for stray in folder.glob(".*.partial"):  # a copy a crash interrupted
             if stray.stat().st_mtime < day_ago:
                 stray.unlink(missing_ok=True)
+
+
+def _against(check: Verification, expected: dict[str, int]) -> Verification:
+    """The child's verification with the copy's counts compared to the source's snapshot."""
+    if check.counts == expected or not check.counts:
+        return check
+    differ = sorted(
+        t for t in set(expected) | set(check.counts) if expected.get(t) != check.counts.get(t)
+    )
+    problems = check.problems + [
+        f"{t}: {check.counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
+        for t in differ
+    ]
+    return Verification(False, problems, check.counts, check.audit, check.audit_last_id)
 
 
 def _writable_folder(folder: Path) -> None:

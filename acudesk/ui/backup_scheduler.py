@@ -55,6 +55,8 @@ class BackupScheduler(QObject):
     ) -> None:
         super().__init__(parent)
         self.service: BackupService | None = services.backups
+        if self.service is not None:
+            self.service.verify_elsewhere = True  # never against the window for the GIL
         self._show = show_notice
         self._read_only = services.db.read_only
         self._stop = threading.Event()

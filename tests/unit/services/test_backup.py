@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import stat
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -307,3 +308,42 @@ def test_a_clinic_server_is_archived_with_pg_dump(
     assert _mode(Path(info.file)) == 0o600
     assert info.source_counts["users"] == 1
     assert verify_backup(Path(info.file)).ok
+
+
+def test_a_read_only_database_is_backed_up_all_the_same(
+    clinic: Clinic, sqlite_url: str, data_dir: Path
+) -> None:
+    clinic.services.db.dispose()
+    db = Database(make_engine(sqlite_url, read_only=True))
+    assert db.read_only
+    info = BackupService(db, data_dir).back_up()
+    db.dispose()
+    assert info.kind == "sqlite" and info.verified, info.problems
+    assert info.counts["users"] == 3
+
+
+def test_a_backup_never_lowers_the_mark_the_keeper_wrote(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    guard = StorageGuard(sqlite_url, data_dir)
+    service = BackupService(clinic.services.db, data_dir)
+    guard.remember(clinic.services.db, now=clock.now())
+    known = guard.known()
+    assert known is not None
+    forged = replace(known, audit_last_id=known.audit_last_id + 50)
+    guard.marker.put(forged)  # as if the keeper had seen later events than the snapshot
+    service.back_up()
+    after = guard.known()
+    assert after is not None and after.audit_last_id == forged.audit_last_id
+    assert after.latest_backup.endswith(".sqlite3")
+
+
+def test_the_window_checks_a_new_copy_in_another_process(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    _signed_session(clinic, clock)
+    service = BackupService(clinic.services.db, data_dir)
+    service.verify_elsewhere = True
+    info = service.back_up(reason="signed session")
+    assert info.verified, info.problems
+    assert info.counts == info.source_counts and "intact" in info.audit
