@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A connection execution option: begin a read that takes no write lock (Database.snapshot).
+DEFERRED_BEGIN = "acudesk_deferred_begin"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -63,10 +65,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # REPLACE then fires the delete triggers of the rows it removes (signed records).
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so a unit of work never fails halfway
-        # because another connection wrote first.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # because another connection wrote first. A snapshot read takes none.
+        deferred = connection.get_execution_options().get(DEFERRED_BEGIN)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
