@@ -145,7 +145,10 @@ class AuditService(ServiceBase):
         with self._db.snapshot() as s:
             breaks: list[Break] = []
             verifier = ChainVerifier(self._db.trail.key(), start=start, anchored=_anchored(anchor))
-            found = verifier.check_anchored(audit.record_at(s, start.seq), start, "checked")
+            checked = audit.record_at(s, start.seq)
+            if checked is None:
+                breaks.append(_checkpoint_gone(s, start, anchor))
+            found = verifier.check_anchored(checked, start, "checked")
             if found is not None:
                 breaks.append(found)
             signatures = _Signatures()
@@ -164,7 +167,7 @@ class AuditService(ServiceBase):
         if remembered is None or point == remembered:
             return point, []
         if point is None and remembered == 1:
-            return None, []  # keyed from the first event: the verifier sees it by its seal
+            return 1, []  # keyed from its first event on: no event may carry a plain seal
         where = f"event {point}" if point is not None else "nowhere"
         return remembered, [
             Break(
@@ -309,6 +312,27 @@ def _anchored(anchor: AnchorState | None) -> int:
     if anchor is None or not anchor.sealed:
         return 0
     return max(h.seq for h in (anchor.head, anchor.checked, Head(0, "")) if h is not None)
+
+
+def _checkpoint_gone(s: Session, start: Head, anchor: AnchorState) -> Break:
+    """The event the last check ended at is no longer there."""
+    last = int(s.scalar(select(func.max(m.AuditEvent.id))) or 0)
+    head = max(start.seq, anchor.head.seq if anchor.head else 0)
+    if last < start.seq:
+        return Break(
+            BreakKind.TAIL_DELETED,
+            f"Events {last + 1}..{head} are missing at the end of the trail: the last check "
+            f"ended at event {start.seq}, the database now ends at {last or 'no event'} (the "
+            "newest events were deleted, or an older copy was restored).",
+            last + 1,
+            head,
+        )
+    return Break(
+        BreakKind.MISSING,
+        f"Event {start.seq}, where the last check ended, is missing: deleted from the database.",
+        start.seq,
+        start.seq,
+    )
 
 
 def _signed_count(s: Session) -> int:

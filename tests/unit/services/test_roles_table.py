@@ -52,7 +52,7 @@ def _outcome(c: Clinic, clock: FakeClock) -> SessionView:
 
 
 def _signed(c: Clinic, clock: FakeClock) -> SessionView:
-    return c.services.sessions.sign(c.doctor, _outcome(c, clock).id)
+    return c.services.sessions.sign(c.doctor, _outcome(c, clock).id, c.pin(c.doctor))
 
 
 def _alarm(c: Clinic, clock: FakeClock) -> SessionView:
@@ -112,9 +112,9 @@ PERFORMERS: dict[Action, Perform] = {
     Action.RECORD_OUTCOME: lambda c, u, k: c.services.sessions.record_outcome(
         u, _rested(c, k).id, pain_before=4, pain_after=1
     ),
-    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id),
+    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id, c.pin(u)),
     Action.ADD_ADDENDUM: lambda c, u, k: c.services.sessions.add_addendum(
-        u, _signed(c, k).id, "Correction"
+        u, _signed(c, k).id, "Correction", c.pin(u)
     ),
     Action.EXPORT_RECORD: lambda c, u, k: c.services.sessions.export_record(
         u, _signed(c, k).id, Path(tempfile.mkdtemp(prefix="acudesk-export-"))
