@@ -202,15 +202,15 @@ class ChainVerifier:
 
     ``keyed_from`` is the keying point of a database that had events before the key, or None:
     then the trail is keyed from event 1 if event 1's seal holds, else it was written before
-    the key. ``start`` resumes after a verified checkpoint. ``anchored`` is the newest event
-    this workstation knows to have been genuine (the anchored head or the last checkpoint): a
-    bad seal after it is a forgery, before it a rewrite.
+    the key. ``start`` resumes after a verified checkpoint. ``known`` are events this
+    workstation knows to have been genuine (the anchored head, the last checkpoint): each must
+    still be there, unchanged; a bad seal after the newest is a forgery, before it a rewrite.
     """
 
     key: bytes | None
     keyed_from: int | None = None
     start: Head | None = None
-    anchored: int = 0
+    known: tuple[Head, ...] = ()
     events: int = 0
     legacy_events: int = 0
     _breaks: list[Break] = field(default_factory=list)
@@ -222,12 +222,18 @@ class ChainVerifier:
     _legacy: bool | None = None
     _legacy_bad: list[int] = field(default_factory=list)
     _keying_points: list[int] = field(default_factory=list)
+    _replaced: list[Head] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.start is not None:
             self._prev = self.start.mac
             self._expected = self.start.seq + 1
             self._legacy = False
+
+    @property
+    def anchored(self) -> int:
+        """The newest event known to have been genuine (0: none)."""
+        return max((h.seq for h in self.known), default=0)
 
     @property
     def last(self) -> AuditRecord | None:
@@ -252,6 +258,9 @@ class ChainVerifier:
             self._feed_legacy(record)
         else:
             self._feed_keyed(record)
+        for head in self.known:
+            if head.seq == record.id and not hmac.compare_digest(head.mac, record.hash):
+                self._replaced.append(head)
         self._prev = record.hash
         self._last = record
 
@@ -277,10 +286,21 @@ class ChainVerifier:
             return
         try:
             facts = json.loads(record.after)
-            count = int(facts["legacy_events"])
+            count, head = int(facts["legacy_events"]), str(facts["legacy_head"])
         except (ValueError, KeyError, TypeError):
             return  # its seal decides whether it is genuine
-        if self.start is None and count != self.legacy_events:
+        if self.start is None and head != self._prev:
+            self._breaks.append(
+                Break(
+                    BreakKind.KEYING,
+                    f"The events written before the audit key no longer end where the keying "
+                    f"point (event {record.id}) sealed them: they were changed, removed or "
+                    "recomputed after the key was introduced.",
+                    record.id,
+                    record.id,
+                )
+            )
+        elif self.start is None and count != self.legacy_events:
             self._breaks.append(
                 Break(
                     BreakKind.KEYING,
@@ -325,7 +345,7 @@ class ChainVerifier:
         else:
             self._runs.append(_Run(record.id, record.id, int(plain)))
 
-    def finish(self, anchor_head: Head | None = None) -> list[Break]:
+    def finish(self) -> list[Break]:
         """Every break found, in the order of the events they concern; call after the last."""
         found = list(self._breaks)
         moved = self._reordered(found)
@@ -353,8 +373,11 @@ class ChainVerifier:
             for run in self._runs
             if not (was_moved(run.first) and was_moved(run.last))
         )
-        if anchor_head is not None:
-            found.extend(self._against_anchor(anchor_head))
+        if self.known:
+            found.extend(self._against_anchor(max(self.known, key=lambda h: h.seq)))
+        for head in dict.fromkeys(self._replaced):
+            if not any(r.first <= head.seq <= r.last for r in self._runs):
+                found.append(self._replaced_break(head.seq))
         return sorted(found, key=lambda b: b.first if b.first is not None else 0)
 
     def _orphans(self) -> set[str]:
@@ -470,18 +493,20 @@ class ChainVerifier:
             )
         ]
 
-    def check_anchored(self, record: AuditRecord | None, head: Head, what: str) -> Break | None:
-        """The event at an anchored sequence number must be the one that was anchored."""
+    def check_anchored(self, record: AuditRecord | None, head: Head) -> Break | None:
+        """For an event not fed (the checkpoint a check resumes after): is it the one known?"""
         if record is None or hmac.compare_digest(record.hash, head.mac):
             return None
-        if any(r.first <= head.seq <= r.last for r in self._runs):
-            return None  # already named as re-sealed or forged
+        return self._replaced_break(head.seq)
+
+    @staticmethod
+    def _replaced_break(seq: int) -> Break:
         return Break(
             BreakKind.ANCHOR,
-            f"Event {head.seq} is not the event {what} outside the database: the chain up to "
-            "it was rewritten.",
-            head.seq,
-            head.seq,
+            f"Event {seq} is not the event this workstation anchored outside the database: "
+            "the chain up to it was rewritten.",
+            seq,
+            seq,
         )
 
 

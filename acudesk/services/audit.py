@@ -116,7 +116,7 @@ class AuditService(ServiceBase):
             total = audit.count(s) + _signed_count(s)
             keyed_from, breaks = self._keying(s, anchor)
             verifier = ChainVerifier(
-                self._db.trail.key(), keyed_from=keyed_from, anchored=_anchored(anchor)
+                self._db.trail.key(), keyed_from=keyed_from, known=_known(anchor)
             )
             signatures = _Signatures()
             for record in audit.records(s):
@@ -124,8 +124,8 @@ class AuditService(ServiceBase):
                 signatures.see(record)
                 if progress is not None and verifier.events % PROGRESS_EVERY == 0:
                     progress(verifier.events, total)
-            breaks += verifier.finish(anchor.head if anchor else None)
-            breaks += self._against_anchor(s, verifier, anchor)
+            breaks += verifier.finish()
+            breaks += self._against_anchor(verifier, anchor)
             sessions = _check_signed(s, signatures, breaks, progress, verifier.events, total)
         return self._finish(verifier, breaks, sessions, since=0, progress=progress, total=total)
 
@@ -144,19 +144,19 @@ class AuditService(ServiceBase):
         start = anchor.checked
         with self._db.snapshot() as s:
             breaks: list[Break] = []
-            verifier = ChainVerifier(self._db.trail.key(), start=start, anchored=_anchored(anchor))
+            verifier = ChainVerifier(self._db.trail.key(), start=start, known=_known(anchor))
             checked = audit.record_at(s, start.seq)
             if checked is None:
                 breaks.append(_checkpoint_gone(s, start, anchor))
-            found = verifier.check_anchored(checked, start, "checked")
+            found = verifier.check_anchored(checked, start)
             if found is not None:
                 breaks.append(found)
             signatures = _Signatures()
             for record in audit.records(s, after=start.seq):
                 verifier.feed(record)
                 signatures.see(record)
-            breaks += verifier.finish(anchor.head)
-            breaks += self._against_anchor(s, verifier, anchor, checkpoint=False)
+            breaks += verifier.finish()
+            breaks += self._against_anchor(verifier, anchor)
             sessions = _check_signed(s, signatures, breaks, None, 0, 0, only_sealed=True)
         return self._finish(verifier, breaks, sessions, since=start.seq)
 
@@ -180,14 +180,7 @@ class AuditService(ServiceBase):
             )
         ]
 
-    def _against_anchor(
-        self,
-        s: Session,
-        verifier: ChainVerifier,
-        anchor: AnchorState | None,
-        *,
-        checkpoint: bool = True,
-    ) -> list[Break]:
+    def _against_anchor(self, verifier: ChainVerifier, anchor: AnchorState | None) -> list[Break]:
         trail = self._db.trail
         key = trail.key()
         found: list[Break] = []
@@ -219,14 +212,6 @@ class AuditService(ServiceBase):
                     f"has key {key_id(key)}: the key file was replaced.",
                 )
             )
-        heads = [(anchor.head, "anchored")]
-        if checkpoint:
-            heads.append((anchor.checked, "checked"))
-        for head, what in heads:
-            if head is not None:
-                problem = verifier.check_anchored(audit.record_at(s, head.seq), head, what)
-                if problem is not None and problem not in found:
-                    found.append(problem)
         return found
 
     def _finish(
@@ -308,10 +293,11 @@ def _facts(after: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _anchored(anchor: AnchorState | None) -> int:
+def _known(anchor: AnchorState | None) -> tuple[Head, ...]:
+    """The events this workstation anchored or checked: genuine when it saw them."""
     if anchor is None or not anchor.sealed:
-        return 0
-    return max(h.seq for h in (anchor.head, anchor.checked, Head(0, "")) if h is not None)
+        return ()
+    return tuple(h for h in (anchor.head, anchor.checked) if h is not None)
 
 
 def _checkpoint_gone(s: Session, start: Head, anchor: AnchorState) -> Break:
