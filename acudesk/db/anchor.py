@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ from sqlalchemy.engine import make_url
 from acudesk.db.engine import sqlite_path
 from acudesk.domain.audit_chain import Head, key_id
 from acudesk.domain.errors import AcuDeskError
+
+log = logging.getLogger(__name__)
 
 KEY_FILE_ENV = "ACUDESK_AUDIT_KEY_FILE"
 KEY_BYTES = 32
@@ -51,6 +55,7 @@ class AnchorState:
     keyed_from: int | None = None
     key_id: str = ""
     sealed: bool = True  # False when the file's own seal does not hold (it was edited)
+    set_aside: tuple[str, ...] = ()  # earlier anchors found edited, kept for investigation
 
 
 class AuditTrail:
@@ -58,6 +63,10 @@ class AuditTrail:
 
     Paths are injected (tests give a temporary folder); `for_url` derives them from where the
     database lives. With ``anchor_path`` None nothing is anchored (an in-memory database).
+
+    With ``background`` (the default) the anchor is written by a thread of its own right after
+    each commit, so the user's action does not wait for two fsyncs; commits that come faster
+    than the disk are folded into one write of the newest head. `read` and `flush` wait for it.
     """
 
     def __init__(
@@ -67,13 +76,20 @@ class AuditTrail:
         *,
         key: bytes | None = None,
         label: str = "",
+        background: bool = True,
     ) -> None:
         self.key_path = key_path
         self.anchor_path = anchor_path
         self.label = label
-        self._key = key
-        self._lock = threading.RLock()
+        self.background = background
         self.keyed_from: int | None = None  # known once this process has checked the trail
+        self.last_error: str | None = None  # the last anchor write that failed, if any
+        self._key = key
+        self._lock = threading.RLock()  # the key and the anchor file
+        self._pending_lock = threading.Condition()
+        self._pending: tuple[Head | None, int | None] | None = None
+        self._writing = False
+        self._writer: threading.Thread | None = None
 
     @classmethod
     def for_url(
@@ -129,6 +145,11 @@ class AuditTrail:
     # -- the anchor ------------------------------------------------------------------------
 
     def read(self) -> AnchorState | None:
+        """What the anchor holds once every commit so far is in it."""
+        self.flush()
+        return self._read()
+
+    def _read(self) -> AnchorState | None:
         if self.anchor_path is None:
             return None
         try:
@@ -143,19 +164,69 @@ class AuditTrail:
                 checked=_head(body.get("checked")),
                 keyed_from=body.get("keyed_from"),
                 key_id=str(body.get("key_id", "")),
+                set_aside=self._set_aside(),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
-            return AnchorState(sealed=False)
+            return AnchorState(sealed=False, set_aside=self._set_aside())
         key = self.key()
         if key is not None and not hmac.compare_digest(_seal_body(key, body), data.get("mac", "")):
             return replace(state, sealed=False)
         return state
 
     def committed(self, head: Head | None, keyed_from: int | None) -> None:
-        """After a commit that appended events: one anchor write; the head only moves forward."""
+        """After a commit that appended events: the anchor moves on (only ever forward)."""
         if keyed_from is not None:
             self.keyed_from = keyed_from
+        if self.anchor_path is None:
+            return
+        if not self.background:
+            self._write_head(head, keyed_from)
+            return
+        with self._pending_lock:
+            if self._pending is not None:
+                old_head, old_keyed = self._pending
+                if head is None or (old_head is not None and old_head.seq > head.seq):
+                    head = old_head
+                keyed_from = old_keyed if old_keyed is not None else keyed_from
+            self._pending = (head, keyed_from)
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_pending, name="acudesk-audit-anchor", daemon=True
+                )
+                self._writer.start()
+            self._pending_lock.notify_all()
 
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until the anchor holds every commit made so far in this process."""
+        if threading.current_thread() is self._writer:
+            return
+        with self._pending_lock:
+            self._pending_lock.wait_for(
+                lambda: self._pending is None and not self._writing, timeout
+            )
+
+    def _write_pending(self) -> None:
+        while True:
+            with self._pending_lock:
+                if not self._pending_lock.wait_for(lambda: self._pending is not None, 30.0):
+                    self._writer = None  # idle: the next commit starts another
+                    return
+                assert self._pending is not None
+                head, keyed_from = self._pending
+                self._pending, self._writing = None, True
+            try:
+                self._write_head(head, keyed_from)
+            except OSError as error:
+                self.last_error = (
+                    f"The audit anchor {self.anchor_path} could not be written: {error}"
+                )
+                log.error(self.last_error)
+            finally:
+                with self._pending_lock:
+                    self._writing = False
+                    self._pending_lock.notify_all()
+
+    def _write_head(self, head: Head | None, keyed_from: int | None) -> None:
         def change(s: AnchorState) -> AnchorState | None:
             new = s
             if head is not None and _newer(head, s.head):
@@ -165,8 +236,12 @@ class AuditTrail:
             return None if new == s else new
 
         self._update(change)
+        self.last_error = None
 
     def record_checkpoint(self, checked: Head) -> None:
+        """A verification found the trail intact up to ``checked``: the next one starts there."""
+        self.flush()
+
         def change(s: AnchorState) -> AnchorState | None:
             if not _newer(checked, s.checked):
                 return None
@@ -175,15 +250,24 @@ class AuditTrail:
 
         self._update(change)
 
+    def _set_aside(self) -> tuple[str, ...]:
+        path = self.anchor_path
+        if path is None or not path.parent.exists():
+            return ()
+        return tuple(sorted(str(p) for p in path.parent.glob(f"{path.name}.damaged-*")))
+
     def _update(self, change: Any) -> None:
         path = self.anchor_path
         if path is None:
             return
         key = self.key()
         with self._lock:
-            current = self.read() or AnchorState()
+            current = self._read() or AnchorState()
             if not current.sealed:
-                current = AnchorState()  # an edited anchor is replaced, not trusted
+                # An edited anchor is not built on; it is kept aside for whoever investigates.
+                stamp = time.strftime("%Y%m%dT%H%M%S")
+                path.replace(path.with_name(f"{path.name}.damaged-{stamp}"))
+                current = AnchorState()
             new = change(current)
             if new is None:
                 return

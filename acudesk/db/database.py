@@ -28,7 +28,6 @@ class Database:
         self.clock: Clock = clock or SystemClock()
         self.workstation = socket.gethostname()[:100]
         self.trail = trail or AuditTrail.for_url(engine.url.render_as_string(hide_password=False))
-        self.anchor_error: str | None = None
         self._factory = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -66,10 +65,12 @@ class Database:
         try:
             self.trail.committed(head, keyed_from)
         except OSError as error:
-            self.anchor_error = f"The audit anchor could not be written: {error}"
-            log.error(self.anchor_error)
-        else:
-            self.anchor_error = None
+            self.trail.last_error = f"The audit anchor could not be written: {error}"
+            log.error(self.trail.last_error)
+
+    @property
+    def anchor_error(self) -> str | None:
+        return self.trail.last_error
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -92,4 +93,5 @@ class Database:
                 session.rollback()
 
     def dispose(self) -> None:
+        self.trail.flush()
         self.engine.dispose()

@@ -97,7 +97,7 @@ def seal(prev_hash: str, content: str) -> str:
 
 def keyed_seal(key: bytes, seq: int, prev_hash: str, content: str) -> str:
     message = KEYED_PREFIX + f"{seq}\n{prev_hash}\n{content}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def key_id(key: bytes) -> str:

@@ -195,6 +195,14 @@ class AuditService(ServiceBase):
             )
         if anchor is None:
             return found
+        found.extend(
+            Break(
+                BreakKind.ANCHOR,
+                f"An earlier anchor file was found edited or damaged and was set aside as "
+                f"{copy}: look into it, then delete it.",
+            )
+            for copy in anchor.set_aside
+        )
         if not anchor.sealed:
             found.append(
                 Break(

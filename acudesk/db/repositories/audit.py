@@ -246,7 +246,7 @@ def keying_point(session: Session) -> int | None:
 
 
 def _record(row: Any) -> AuditRecord:
-    return AuditRecord(**row._mapping)
+    return AuditRecord(*row)  # the columns of _COLUMNS, in the order of AuditRecord's fields
 
 
 def count(session: Session, *, after: int = 0) -> int:

@@ -52,7 +52,6 @@ class SignDialog(QDialog):
         layout.addLayout(buttons)
         self.ok_button.clicked.connect(self.sign)
         self.cancel_button.clicked.connect(self.reject)
-        self.secret_edit.returnPressed.connect(self.sign)
         self.secret_edit.setFocus()
 
     def sign(self) -> None:
