@@ -380,6 +380,7 @@ def test_an_edited_anchor_file_is_flagged(clinic: Clinic, signed: int) -> None:
     report = clinic.services.audit.verify()
     assert BreakKind.ANCHOR in _kinds(report), report.text
     clinic.services.patients.register(clinic.nurse, OTHER)  # the next commit sets it aside
+    trail.flush()
     (copy,) = trail.anchor_path.parent.glob(trail.anchor_path.name + ".damaged-*")
     report = clinic.services.audit.verify()
     assert [b.kind for b in report.breaks] == [BreakKind.ANCHOR]
