@@ -129,7 +129,8 @@ def signing_key(session: Session, trail: AuditTrail, *, at: datetime, workstatio
     key = trail.key(create=True)
     assert key is not None
     if first is None:
-        session.info[KEYED_INFO] = 1
+        # Not remembered yet: until this trail's first event exists, another workstation with
+        # another key could write it first; the next append checks again.
         return key
     session.info[KEYED_INFO] = _key_legacy_trail(session, key, at=at, workstation=workstation).id
     return key

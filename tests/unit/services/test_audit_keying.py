@@ -7,17 +7,19 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from acudesk.db.anchor import AuditTrail
+from acudesk.db.anchor import AuditKeyError, AuditTrail
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.repositories.audit import to_json
 from acudesk.domain.audit_chain import KEYING_ACTION, BreakKind
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.needles import Side
+from acudesk.domain.roles import Role
 from acudesk.services import signed_records
 from acudesk.services.container import Services
 from tests.unit.services.conftest import DOCTOR_PIN, Clinic, prepare, start
@@ -133,11 +135,8 @@ def test_an_old_trail_broken_before_keying_stays_reported(
 
 
 def test_a_workstation_without_the_key_is_refused_once_the_trail_is_keyed(
-    clinic: Clinic, db_url: str, tmp_path: object
+    clinic: Clinic, db_url: str, tmp_path: Path
 ) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
     elsewhere = AuditTrail(tmp_path / "none" / "audit.key", tmp_path / "none" / "anchor.json")
     services = Services.build(Database(make_engine(db_url), trail=elsewhere))
     with pytest.raises(Exception, match="does not have"):
@@ -145,3 +144,23 @@ def test_a_workstation_without_the_key_is_refused_once_the_trail_is_keyed(
     with pytest.raises(Exception, match="does not have"):
         services.patients.register(clinic.nurse, clinic.services.patients.get(clinic.patient).data)
     services.close()
+
+
+def test_two_workstations_starting_on_an_empty_trail_with_different_keys(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The second key is refused at its first append, not mixed into the chain."""
+    first, second = (
+        Services.build(Database(make_engine(db_url), trail=AuditTrail(tmp_path / f"{n}.key", None)))
+        for n in ("first", "second")
+    )
+    first.audit.prepare()
+    second.audit.prepare()
+    first.users.create_user(
+        "admin", "Admin", [Role.ADMINISTRATOR], pin="1000", password="pw-123456"
+    )
+    with pytest.raises(AuditKeyError, match="not the one that sealed"):
+        second.auth.log_in("admin", "pw-123456")
+    assert first.audit.verify().intact
+    first.close()
+    second.close()
