@@ -38,6 +38,8 @@ from acudesk.services.base import ServiceBase
 
 QUERY_LIMIT = 2000
 PROGRESS_EVERY = 2000
+# A first start-up check on a workstation reads at most this many of the newest events.
+RECENT_WINDOW = 5000
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
 
@@ -105,9 +107,15 @@ class AuditService(ServiceBase):
         (checking its old chain once). Raises AuditKeyError if this workstation's key is not
         the trail's."""
         with self._db.unit_of_work() as s:
+            before = audit.keying_point(s)
             audit.signing_key(
                 s, self._db.trail, at=self._db.clock.now(), workstation=self._db.workstation
             )
+            point = audit.keying_point(s)
+            record = audit.record_at(s, point) if point is not None and point != before else None
+        if record is not None and _facts(record.after).get("legacy_intact") is True:
+            # The old chain was just checked whole: the start-up check can begin after it.
+            self._db.trail.record_checkpoint(Head(record.id, record.hash))
 
     def verify(self, progress: Progress | None = None) -> ChainReport:
         """The whole trail and every signed record. Safe to call from a worker thread."""
@@ -137,11 +145,20 @@ class AuditService(ServiceBase):
     def verify_recent(self) -> ChainReport:
         """The start-up check: only the events after the last verified checkpoint (kept in the
         anchor file), the anchored head, and the records signed since. Without a checkpoint
-        (a first start) it is the whole check, once."""
+        (this workstation's first start) the newest RECENT_WINDOW events."""
         anchor = self._db.trail.read()
-        if anchor is None or anchor.checked is None or not anchor.sealed:
-            return self.verify()
-        start = anchor.checked
+        notes: list[str] = []
+        if anchor is not None and anchor.sealed and anchor.checked is not None:
+            start = anchor.checked
+        else:
+            window = self._first_window()
+            if window is None:
+                return self.verify()
+            start = window
+            notes.append(
+                f"No check had run on this workstation yet: the newest events after {start.seq} "
+                "were checked. `acudesk audit verify` checks the whole trail."
+            )
         with self._db.snapshot() as s:
             breaks: list[Break] = []
             verifier = ChainVerifier(self._db.trail.key(), start=start, known=_known(anchor))
@@ -158,7 +175,17 @@ class AuditService(ServiceBase):
             breaks += verifier.finish()
             breaks += self._against_anchor(verifier, anchor)
             sessions = _check_signed(s, signatures, breaks, None, 0, 0, only_sealed=True)
-        return self._finish(verifier, breaks, sessions, since=start.seq)
+        return self._finish(verifier, breaks, sessions, since=start.seq, notes=notes)
+
+    def _first_window(self) -> Head | None:
+        """Where a first start-up check begins: the newest RECENT_WINDOW events, never before
+        the keying point; None when that is the whole trail anyway."""
+        with self._db.reading() as s:
+            last = int(s.scalar(select(func.max(m.AuditEvent.id))) or 0)
+            floor = (audit.keying_point(s) or 1) - 1
+            seq = max(last - RECENT_WINDOW, floor)
+            record = audit.record_at(s, seq) if seq > 0 else None
+        return Head(record.id, record.hash) if record is not None else None
 
     def _keying(self, s: Session, anchor: AnchorState | None) -> tuple[int | None, list[Break]]:
         """Where the keyed part of the trail starts, by the database and by the anchor."""
@@ -231,10 +258,11 @@ class AuditService(ServiceBase):
         since: int,
         progress: Progress | None = None,
         total: int = 0,
+        notes: list[str] | None = None,
     ) -> ChainReport:
         last = verifier.last
         head = Head(last.id, last.hash) if last is not None else None
-        notes: list[str] = []
+        notes = list(notes or [])
         if verifier.legacy:
             notes.append(
                 "This trail was written before AcuDesk sealed it with a key: it was checked "
@@ -308,10 +336,10 @@ def _known(anchor: AnchorState | None) -> tuple[Head, ...]:
     return tuple(h for h in (anchor.head, anchor.checked) if h is not None)
 
 
-def _checkpoint_gone(s: Session, start: Head, anchor: AnchorState) -> Break:
+def _checkpoint_gone(s: Session, start: Head, anchor: AnchorState | None) -> Break:
     """The event the last check ended at is no longer there."""
     last = int(s.scalar(select(func.max(m.AuditEvent.id))) or 0)
-    head = max(start.seq, anchor.head.seq if anchor.head else 0)
+    head = max(start.seq, anchor.head.seq if anchor is not None and anchor.head else 0)
     if last < start.seq:
         return Break(
             BreakKind.TAIL_DELETED,

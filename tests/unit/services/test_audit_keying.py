@@ -96,6 +96,9 @@ def test_an_old_trail_is_checked_once_then_keyed_and_goes_on_keyed(
     assert point.action == KEYING_ACTION and point.id == legacy + 1
     facts = json.loads(point.after)
     assert facts["legacy_events"] == legacy and facts["legacy_intact"] is True
+    anchor = trail.read()
+    assert anchor is not None and anchor.checked is not None
+    assert anchor.checked.seq == point.id  # the start-up check begins after the old chain
     reopen.audit.prepare()  # keyed once only
     reopen.patients.register(clinic.nurse, clinic.services.patients.get(clinic.patient).data)
     report = reopen.audit.verify()

@@ -24,6 +24,7 @@ from acudesk.domain.audit_chain import BreakKind, ChainReport
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.needles import Side
 from acudesk.domain.roles import Role
+from acudesk.services import audit as audit_service
 from acudesk.services import signed_records
 from acudesk.services.container import Services
 from acudesk.settings import Settings
@@ -449,3 +450,18 @@ def test_verify_runs_in_a_worker_thread_with_progress(clinic: Clinic, signed: in
     assert report.intact
     total = report.events + report.sessions
     assert seen[-1] == (total, total)
+
+
+def test_a_first_start_up_check_reads_only_the_newest_events(
+    clinic: Clinic, signed: int, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workstation with the key but no anchor yet (a new PC in the clinic network)."""
+    monkeypatch.setattr(audit_service, "RECENT_WINDOW", 5)
+    key_path = clinic.services.db.trail.key_path
+    newcomer = AuditTrail(key_path, tmp_path / "new-anchor.json")
+    services = Services.build(Database(make_engine(db_url), trail=newcomer))
+    report = services.audit.verify_recent()
+    assert report.intact and report.events == 5 and report.since == _last_id(clinic) - 5
+    assert "No check had run on this workstation yet" in report.text
+    assert services.audit.verify_recent().events == 0  # from now on, from its checkpoint
+    services.close()

@@ -68,6 +68,8 @@ def _incident(c: Clinic, u: int, clock: FakeClock) -> object:
     )
 
 
+ACTOR_PIN = "4321"  # the PIN of the user each row of the table acts as
+
 PERFORMERS: dict[Action, Perform] = {
     Action.REGISTER_PATIENT: lambda c, u, k: c.services.patients.register(u, MARIA),
     Action.EDIT_PATIENT: lambda c, u, k: c.services.patients.update(
@@ -112,9 +114,9 @@ PERFORMERS: dict[Action, Perform] = {
     Action.RECORD_OUTCOME: lambda c, u, k: c.services.sessions.record_outcome(
         u, _rested(c, k).id, pain_before=4, pain_after=1
     ),
-    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id, c.pin(u)),
+    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id, ACTOR_PIN),
     Action.ADD_ADDENDUM: lambda c, u, k: c.services.sessions.add_addendum(
-        u, _signed(c, k).id, "Correction", c.pin(u)
+        u, _signed(c, k).id, "Correction", ACTOR_PIN
     ),
     Action.EXPORT_RECORD: lambda c, u, k: c.services.sessions.export_record(
         u, _signed(c, k).id, Path(tempfile.mkdtemp(prefix="acudesk-export-"))
@@ -144,7 +146,7 @@ def test_action_as_role(clinic: Clinic, clock: FakeClock, action: Action, role: 
         f"only-{role.value}",
         f"Test {role.label}",
         [role],
-        pin="4321",
+        pin=ACTOR_PIN,
         password="pw-12345",
         created_by=clinic.admin,
     )
