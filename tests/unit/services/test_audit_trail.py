@@ -134,14 +134,15 @@ REPLACES = [
 @pytest.mark.parametrize("sql", REPLACES)
 @pytest.mark.parametrize("recursive_triggers", [False, True])
 def test_sqlite_replace_cannot_change_a_signed_record(
-    clinic: Clinic, signed: int, sql: str, recursive_triggers: bool
+    request: pytest.FixtureRequest, db_url: str, sql: str, recursive_triggers: bool
 ) -> None:
     """A raw sqlite3 connection, as the sqlite3 shell opens it (recursive_triggers off), and
     one with it on, as AcuDesk's own connections have it."""
-    db = clinic.services.db
-    path = sqlite_path(str(db.engine.url))
+    path = sqlite_path(db_url)
     if path is None:
         pytest.skip("REPLACE is SQLite's; PostgreSQL's ON CONFLICT is tested below")
+    clinic: Clinic = request.getfixturevalue("clinic")
+    signed: int = request.getfixturevalue("signed")
     before = clinic.services.sessions.view(signed)
     raw = sqlite3.connect(path)
     raw.execute(f"PRAGMA recursive_triggers={'ON' if recursive_triggers else 'OFF'}")
