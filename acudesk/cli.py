@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from acudesk.db.anchor import AuditKeyError, AuditTrail
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
+from acudesk.services.audit import Progress
 from acudesk.services.container import Services
 from acudesk.services.demo import DEMO_USERS, seed_demo
 from acudesk.settings import Settings, describe_url
@@ -19,9 +24,17 @@ class StartupError(Exception):
     """The database could not be opened; the message says which and why, in plain words."""
 
 
-def open_services(url: str) -> Services:
+def open_services(url: str, key_file: Path | None = None) -> Services:
+    """Open, migrate and key the database's audit trail (checking an old one once)."""
+    services: Services | None = None
     try:
-        return Services.open(url)
+        services = Services.open(url, trail=AuditTrail.for_url(url, key_file=key_file))
+        services.audit.prepare()
+        return services
+    except AuditKeyError as error:
+        if services is not None:
+            services.close()
+        raise StartupError(str(error)) from error
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise StartupError(
@@ -54,13 +67,50 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Database is up to date: {describe_url(settings.database_url)}")
             return 0
         if args.command == "audit" and args.audit_command == "verify":
-            db = Database.open(settings.database_url)
-            report = Services.build(db).audit.verify()
-            db.dispose()
-            print(report.text)
-            return 0 if report.intact else 1
+            return verify_audit(settings)
     except SQLAlchemyError as error:
         print(f"Database error ({describe_url(settings.database_url)}): {error}", file=sys.stderr)
         return 1
     print("Unknown command.", file=sys.stderr)
     return 2
+
+
+def verify_audit(settings: Settings, err: TextIO | None = None) -> int:
+    """`acudesk audit verify`: the whole check; exit status 1 when anything is wrong."""
+    stream = err or sys.stderr
+    trail = AuditTrail.for_url(settings.database_url, key_file=settings.audit_key_file)
+    db = Database.open(settings.database_url, trail=trail)
+    started = time.monotonic()
+    try:
+        report = Services.build(db).audit.verify(progress_bar(stream))
+    finally:
+        db.dispose()
+    if stream.isatty():
+        stream.write("\n")
+    stream.write(
+        f"Checked {report.events} audit events and {report.sessions} signed records in "
+        f"{time.monotonic() - started:.1f} s.\n"
+    )
+    stream.flush()
+    print(report.text)
+    return 0 if report.intact else 1
+
+
+def progress_bar(stream: TextIO, width: int = 30) -> Progress:
+    """A one-line bar redrawn in place, only on a terminal."""
+    shown = [-1]
+
+    def show(done: int, total: int) -> None:
+        if not stream.isatty():
+            return
+        percent = 100 if total <= 0 else min(100, done * 100 // total)
+        if percent == shown[0]:
+            return
+        shown[0] = percent
+        filled = percent * width // 100
+        stream.write(
+            f"\rChecking the audit trail [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%"
+        )
+        stream.flush()
+
+    return show

@@ -26,13 +26,20 @@ class Settings:
     database_url: str
     data_dir: Path = field(default_factory=default_data_dir)
     demo: bool = False
+    # The audit key file the clinic administrator gave this workstation; None: the key's
+    # default place (ACUDESK_AUDIT_KEY_FILE, else next to the SQLite file or under the server's
+    # name in the data directory; see acudesk.db.anchor).
+    audit_key_file: Path | None = None
 
     @classmethod
-    def resolve(cls, cli_url: str | None = None, *, demo: bool = False) -> Settings:
+    def resolve(
+        cls, cli_url: str | None = None, *, demo: bool = False, audit_key_file: str | None = None
+    ) -> Settings:
         """The URL from the command line wins, then the environment, then the default file."""
         data_dir = default_data_dir()
         url = cli_url or os.environ.get(DATABASE_URL_ENV) or default_database_url(data_dir)
-        return cls(database_url=url, data_dir=data_dir, demo=demo)
+        key_file = Path(audit_key_file).expanduser() if audit_key_file else None
+        return cls(database_url=url, data_dir=data_dir, demo=demo, audit_key_file=key_file)
 
 
 def describe_url(url: str) -> str:

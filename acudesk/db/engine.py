@@ -28,6 +28,8 @@ PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
 # Execution option of an engine whose transactions only read: on SQLite they begin deferred,
 # so a reader neither takes nor waits for the write lock.
 READ_ONLY = "acudesk_read_only"
+# A connection execution option: begin a read that takes no write lock (Database.snapshot).
+DEFERRED_BEGIN = "acudesk_deferred_begin"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -126,11 +128,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # REPLACE then fires the delete triggers of the rows it removes (signed records).
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY) or options.get(DEFERRED_BEGIN):
             # A reader sees one snapshot (WAL) and never stands in a writer's way.
             connection.exec_driver_sql("BEGIN")
             return

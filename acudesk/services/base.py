@@ -41,6 +41,7 @@ class ServiceBase:
     ) -> None:
         audit.append(
             s,
+            self._db.trail,
             at=self._db.clock.now(),
             user_id=user_id,
             workstation=self._db.workstation,

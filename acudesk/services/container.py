@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
@@ -49,8 +50,10 @@ class Services:
         )
 
     @classmethod
-    def open(cls, url: str, clock: Clock | None = None) -> Services:
-        return cls.build(Database.open(url, clock))
+    def open(
+        cls, url: str, clock: Clock | None = None, *, trail: AuditTrail | None = None
+    ) -> Services:
+        return cls.build(Database.open(url, clock, trail=trail))
 
     @property
     def clock(self) -> Clock:

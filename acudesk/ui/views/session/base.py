@@ -10,8 +10,11 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
+from acudesk.ui.dialogs.sign_dialog import SignDialog
 
 ActingUser = Callable[[], int | None]
+SignedAction = Callable[[int, int, str], SessionView]
+NO_ACTING_USER = "Choose who is acting (top left) first."
 
 
 def title_label(text: str) -> QLabel:
@@ -45,6 +48,7 @@ class StepPanel(QFrame):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(16, 12, 16, 12)
         self.layout_.setSpacing(8)
+        self.sign_dialog: SignDialog | None = None
 
     def add_error_label(self) -> None:
         self.layout_.addWidget(self.error_label)
@@ -64,7 +68,7 @@ class StepPanel(QFrame):
         """Run one user action for the acting user; show a refusal in words, never a trace."""
         user = self._acting_user()
         if user is None or self.view is None:
-            self.show_error("Choose who is acting (top left) first.")
+            self.show_error(NO_ACTING_USER)
             return False
         try:
             view = action(user, self.view.id)
@@ -75,6 +79,35 @@ class StepPanel(QFrame):
         self.clear_error()
         self.changed.emit(view)
         return True
+
+    def _ask_signature(
+        self,
+        title: str,
+        what: str,
+        action: SignedAction,
+        on_signed: Callable[[], None] | None = None,
+    ) -> SignDialog | None:
+        """Ask the acting user for their PIN or password, then run the signing action."""
+        user = self._acting_user()
+        if user is None or self.view is None:
+            self.show_error(NO_ACTING_USER)
+            return None
+        session_id = self.view.id
+        if self.sign_dialog is not None:
+            self.sign_dialog.deleteLater()
+        dialog = SignDialog(title, what, lambda secret: action(user, session_id, secret), self)
+
+        def signed(view: SessionView) -> None:
+            self.clear_error()
+            self.changed.emit(view)
+            if on_signed is not None:
+                on_signed()
+
+        dialog.signed.connect(signed)
+        dialog.refused.connect(self.show_error)
+        self.sign_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _focus_field(self, field: str | None) -> None:
         """Put the cursor on the field the refusal names, where the panel has it."""
