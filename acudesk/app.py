@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from acudesk.settings import Settings
@@ -38,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # For installed copies and frozen bundles: start, reach the log-in screen, load the alarm
     # sound, exit (acudesk/ui/smoke.py).
+    parser.add_argument(
+        "--board",
+        action="store_true",
+        help="start as a wall screen showing the nurse-station board (initials only)",
+    )
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
     db = sub.add_parser("db", help="database maintenance")
@@ -73,11 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
     if args.demo:
-        return _run_demo(url, smoke_test=args.smoke_test)
-    return _run_gui(Settings.resolve(url, audit_key_file=key_file), smoke_test=args.smoke_test)
+        return _run_demo(url, smoke_test=args.smoke_test, board=args.board)
+    settings = replace(Settings.resolve(url, audit_key_file=key_file), board=args.board)
+    return _run_gui(settings, smoke_test=args.smoke_test)
 
 
-def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
+def _run_demo(url: str | None, *, smoke_test: bool = False, board: bool = False) -> int:
     with tempfile.TemporaryDirectory(prefix="acudesk-demo-") as tmp:
         demo_url = url or f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
         from acudesk import cli
@@ -87,7 +94,9 @@ def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
             cli.seed_and_print_demo(services)
         finally:
             services.close()
-        return _run_gui(Settings(database_url=demo_url, demo=True), smoke_test=smoke_test)
+        return _run_gui(
+            Settings(database_url=demo_url, demo=True, board=board), smoke_test=smoke_test
+        )
 
 
 def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:

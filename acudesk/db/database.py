@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from acudesk.db.anchor import HEAD_INFO, KEYED_INFO, AuditTrail
+from acudesk.db.changes import publish
 from acudesk.db.conflicts import translate
 from acudesk.db.engine import DEFERRED_BEGIN, READ_ONLY, make_engine
 from acudesk.db.migrate import upgrade
@@ -41,6 +42,7 @@ class Database:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.workstation = socket.gethostname()[:100]
+        self.room = ""  # the room or couch this workstation serves, if it serves one
         self.trail = trail or AuditTrail.for_url(engine.url.render_as_string(hide_password=False))
         self._factory = sessionmaker(engine, expire_on_commit=False)
         self._reader = sessionmaker(
@@ -78,6 +80,7 @@ class Database:
         with _translated(), self._factory() as session:
             with session.begin():
                 yield session
+                publish(session, self.workstation)
             head, keyed_from = session.info.pop(HEAD_INFO, None), session.info.pop(KEYED_INFO, None)
         if head is not None or keyed_from is not None:
             self._anchor(head, keyed_from)

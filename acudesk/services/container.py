@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from acudesk.db.anchor import AuditTrail
+from acudesk.db.changes import ChangeListener
 from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
@@ -62,6 +64,13 @@ class Services:
     @property
     def database_label(self) -> str:
         return describe_url(str(self.db.engine.url.render_as_string(hide_password=True)))
+
+    def change_listener(
+        self, changed: Callable[[], None], live: Callable[[bool], None]
+    ) -> ChangeListener:
+        """Tells, from its own thread, when another workstation or window changed something."""
+        url = self.db.engine.url.render_as_string(hide_password=False)
+        return ChangeListener(url, changed, live)
 
     def close(self) -> None:
         self.db.dispose()

@@ -200,6 +200,8 @@ class SessionService(ServiceBase):
                 planned_minutes=course.minutes_for(number),
                 practitioner_id=user_id,
                 started_at=now,
+                workstation=self._db.workstation,
+                room=self._db.room,
             )
             s.add(t)
             s.flush()

@@ -14,7 +14,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from acudesk.services.container import Services
-from acudesk.settings import Settings
+from acudesk.settings import Settings, Workstation
+from acudesk.ui.dialogs.workstation_dialog import WorkstationDialog
 from acudesk.ui.main_window import MainWindow
 from acudesk.ui.style import STYLE_SHEET
 
@@ -55,7 +56,8 @@ def install_error_handler(log_dir: Path) -> None:
 def run_window(services: Services, settings: Settings, *, smoke_test: bool = False) -> int:
     app = make_application()
     install_error_handler(settings.data_dir)
-    window = MainWindow(services, demo=settings.demo)
+    use_workstation(services, settings, ask=not smoke_test)
+    window = MainWindow(services, demo=settings.demo, board=settings.board)
     window.showMaximized()
     if smoke_test:
         from acudesk.ui.smoke import SmokeTest
@@ -66,6 +68,21 @@ def run_window(services: Services, settings: Settings, *, smoke_test: bool = Fal
     # paint, so the window does not wait for it.
     QTimer.singleShot(0, _freeze_long_lived_objects)
     return app.exec()
+
+
+def use_workstation(services: Services, settings: Settings, *, ask: bool) -> None:
+    """Sessions started here record this PC's name and room; the first start asks for them."""
+    if settings.demo:
+        services.db.workstation, services.db.room = "Demo workstation", "Room 1"
+        return
+    workstation = Workstation.load(settings.data_dir)
+    if workstation is None and ask:
+        dialog = WorkstationDialog(None)
+        if dialog.exec() and dialog.result_workstation is not None:
+            workstation = dialog.result_workstation
+            workstation.save(settings.data_dir)
+    if workstation is not None:
+        services.db.workstation, services.db.room = workstation.name, workstation.room
 
 
 def _freeze_long_lived_objects() -> None:

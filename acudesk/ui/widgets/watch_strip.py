@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from acudesk.domain.session_record import Urgency, WatchLine
 
-_LOOK = {
+LOOK = {
     Urgency.RESTING: ("#e3eef8", "#0d2f4f", "#7aa7cf", "○"),
     Urgency.WAITING: ("#eef2f5", "#1d2b36", "#9aa7b2", "◌"),
     Urgency.RUNNING: ("#dff0e3", "#0f3d1f", "#2e7d46", "●"),
@@ -34,7 +34,7 @@ class WatchTile(QPushButton):
     def show_line(self, line: WatchLine, *, private: bool) -> None:
         self.line = line
         self.private = private
-        background, text, border, mark = _LOOK[line.urgency]
+        background, text, border, mark = LOOK[line.urgency]
         self.setText(f"{mark}  {line.text(private=private)}")
         self.setAccessibleName(f"Open session: {line.text(private=True)}")
         self.setToolTip("Open this session" + (" after logging in" if private else ""))
