@@ -49,6 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     leaves = [db_sub.add_parser("upgrade", help="apply the schema migrations")]
+    server = sub.add_parser("server", help="the clinic's PostgreSQL server")
+    server_sub = server.add_subparsers(dest="server_command", required=True)
+    init = server_sub.add_parser(
+        "init", help="create the schema and the role the workstations log in as (run once)"
+    )
+    init.add_argument("--app-role", default="acudesk_app", help="the workstations' role")
+    init.add_argument(
+        "--app-password-env",
+        help="name of an environment variable holding the role's password (never on the "
+        "command line, where other users of the server could read it)",
+    )
+    leaves.append(init)
     audit = sub.add_parser("audit", help="audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     leaves.append(audit_sub.add_parser("verify", help="check the audit trail's hash chain"))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from acudesk.db.anchor import AuditKeyError, AuditTrail
@@ -68,11 +70,39 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "audit" and args.audit_command == "verify":
             return verify_audit(settings)
+        if args.command == "server" and args.server_command == "init":
+            return init_clinic_server(settings, args.app_role, args.app_password_env)
     except SQLAlchemyError as error:
         print(f"Database error ({describe_url(settings.database_url)}): {error}", file=sys.stderr)
         return 1
     print("Unknown command.", file=sys.stderr)
     return 2
+
+
+def init_clinic_server(settings: Settings, role: str, password_env: str | None) -> int:
+    """`acudesk server init`: the clinic administrator sets up the server's database once."""
+    from acudesk.db.server import init_server
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        print(f"The environment variable {password_env} is empty or not set.", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url, statement_timeout_ms=0)
+    try:
+        steps = init_server(engine, role, password)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for step in steps:
+        print(f"- {step}")
+    url = make_url(settings.database_url).set(username=role, password=None)
+    print(
+        "Point every workstation at the server as this role:\n"
+        f"  acudesk --database-url {url.render_as_string(hide_password=True)}"
+    )
+    return 0
 
 
 def verify_audit(settings: Settings, err: TextIO | None = None) -> int:

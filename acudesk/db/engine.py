@@ -84,7 +84,25 @@ def make_engine(
             statement_timeout_ms=statement_timeout_ms,
             idle_in_transaction_timeout_ms=idle_in_transaction_timeout_ms,
         )
+        kwargs["connect_args"] = with_tls_default(url, kwargs["connect_args"])
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def with_tls_default(url: str, connect_args: dict[str, Any]) -> dict[str, Any]:
+    """Health data crosses the clinic's network only encrypted, unless the URL says otherwise
+    (``?sslmode=...``); a server that offers no TLS is then refused with the driver's reason."""
+    parsed = make_url(url)
+    if needs_tls(parsed.host) and "sslmode" not in parsed.query:
+        return {**connect_args, "sslmode": "require"}
+    return connect_args
+
+
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def needs_tls(host: str | None) -> bool:
+    """Any server that is not this machine is reached over TLS by default."""
+    return (host or "") not in LOCAL_HOSTS and not (host or "").startswith("/")
 
 
 def _with_timeouts(
