@@ -16,6 +16,7 @@ class WorkstationDialog(QDialog):
     def __init__(self, current: Workstation | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("AcuDesk - this workstation")
+        self.setMinimumWidth(560)
         self.name_edit = QLineEdit(current.name if current else socket.gethostname()[:100])
         self.name_edit.setMaxLength(NAME_MAX_CHARS)
         self.room_edit = QLineEdit(current.room if current else "")
