@@ -120,14 +120,14 @@ def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
     except cli.StartupError as error:
         print(error, file=sys.stderr)
         return 1
-    # The start-up check: only what was written since the last verified checkpoint.
-    # TODO(lead): show a broken report in the window (a banner for the administrator, who
-    # runs the full check from the Audit trail tab) instead of only on stderr.
+    # The start-up check: only what was written since the last verified checkpoint. A break is
+    # said on the terminal and, above every page, in the window.
     report = services.audit.verify_recent()
-    if not report.intact:
-        print(report.text, file=sys.stderr)
+    problem = "" if report.intact else report.text
+    if problem:
+        print(problem, file=sys.stderr)
     try:
-        return run_window(services, settings, smoke_test=smoke_test)
+        return run_window(services, settings, smoke_test=smoke_test, records_problem=problem)
     finally:
         services.close()
 

@@ -53,11 +53,23 @@ def install_error_handler(log_dir: Path) -> None:
     sys.excepthook = handle
 
 
-def run_window(services: Services, settings: Settings, *, smoke_test: bool = False) -> int:
+def run_window(
+    services: Services,
+    settings: Settings,
+    *,
+    smoke_test: bool = False,
+    records_problem: str = "",
+) -> int:
     app = make_application()
     install_error_handler(settings.data_dir)
     use_workstation(services, settings, ask=not smoke_test)
     window = MainWindow(services, demo=settings.demo, board=settings.board)
+    if records_problem:
+        window.strip.set_banner(
+            "records",
+            "The start-up check of the audit trail found a problem; tell the clinic "
+            f"administrator, who runs the full check on the Administration page. {records_problem}",
+        )
     window.showMaximized()
     if smoke_test:
         from acudesk.ui.smoke import SmokeTest

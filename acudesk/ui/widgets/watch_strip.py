@@ -70,6 +70,8 @@ class WatchStrip(QFrame):
             " border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
         )
         self.live_banner.hide()
+        # Other warnings every page must carry (the records' state, backups): one label each.
+        self.banners: dict[str, QLabel] = {}
         self.row = QHBoxLayout()
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.addStretch(1)
@@ -78,6 +80,7 @@ class WatchStrip(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.sound_banner)
         layout.addWidget(self.live_banner)
+        self._layout = layout
         layout.addLayout(self.row)
         self.setVisible(False)
 
@@ -121,10 +124,23 @@ class WatchStrip(QFrame):
         self.live_banner.setVisible(not live)
         self._update_visibility()
 
+    def set_banner(self, key: str, text: str) -> None:
+        """A warning shown above every page until its text is cleared."""
+        label = self.banners.get(key)
+        if label is None:
+            label = QLabel()
+            label.setObjectName(f"{key}Banner")
+            label.setWordWrap(True)
+            label.setStyleSheet(self.live_banner.styleSheet().replace("liveBanner", f"{key}Banner"))
+            self._layout.insertWidget(2, label)
+            self.banners[key] = label
+        label.setText(text)
+        label.setVisible(bool(text))
+        self._update_visibility()
+
     def _update_visibility(self) -> None:
-        self.setVisible(
-            bool(self.tiles) or not self.sound_banner.isHidden() or not self.live_banner.isHidden()
-        )
+        banners = [self.sound_banner, self.live_banner, *self.banners.values()]
+        self.setVisible(bool(self.tiles) or any(not b.isHidden() for b in banners))
 
     def tile_for(self, session_id: int) -> WatchTile | None:
         return next((t for t in self.tiles if t.session_id == session_id), None)
