@@ -91,7 +91,14 @@ class FirstAdministratorPage(QWidget):
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
         self.create_button.clicked.connect(self.create_administrator)
-        self.pin.returnPressed.connect(self.create_administrator)
+        for edit in (
+            self.username,
+            self.full_name,
+            self.password,
+            self.password_again,
+            self.pin,
+        ):
+            edit.returnPressed.connect(self.create_administrator)  # Enter from any field
 
     def create_administrator(self) -> None:
         if self.password.text() != self.password_again.text():

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
@@ -112,8 +120,16 @@ class StepPanel(QFrame):
     def _focus_field(self, field: str | None) -> None:
         """Put the cursor on the field the refusal names, where the panel has it."""
         widget = self._field_widgets().get(field or "")
-        if widget is not None:
-            widget.setFocus()
+        if widget is None:
+            return
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        # Selected, so the correction replaces the refused text instead of adding to it.
+        if isinstance(widget, QComboBox):
+            edit = widget.lineEdit()
+            if edit is not None:
+                edit.selectAll()
+        elif isinstance(widget, QLineEdit | QAbstractSpinBox):
+            widget.selectAll()
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {}

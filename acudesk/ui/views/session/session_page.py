@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,6 +19,7 @@ from acudesk.domain.roles import PERMISSIONS, Action, Role, may
 from acudesk.domain.session_flow import Stage
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
+from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.session.base import ActingUser, StepPanel
 from acudesk.ui.views.session.checklist_panel import ChecklistPanel
 from acudesk.ui.views.session.needling_panel import NeedlingPanel
@@ -146,9 +146,7 @@ class SessionPage(QWidget):
             ("Ctrl+L", lambda: self.needling.point_edit.setFocus()),
         )
         for keys, slot in bindings:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # only while this page shows
-            shortcut.activated.connect(slot)
+            window_shortcut(keys, self, slot)  # only while this page shows, text fields included
 
     def show_session(self, session_id: int) -> None:
         try:
@@ -181,7 +179,11 @@ class SessionPage(QWidget):
         panel = self.panels[stage]
         for p in dict.fromkeys(self.panels.values()):
             p.show_view(view)
+        arrived = self.stack.currentWidget() is not panel
         self.stack.setCurrentWidget(panel)
+        if arrived and panel is self.needling:
+            # The checklist's controls just hid: the hands are on the keys for the first needle.
+            self.needling.quick.entry.setFocus(Qt.FocusReason.OtherFocusReason)
         self.timer_display.show_state(view, now)
         self._show_refusal(view)
         self._show_chart(view, stage)
