@@ -67,7 +67,7 @@ class NeedlingPanel(StepPanel):
             self.side_combo.addItem(side.value.capitalize(), side)
         self.depth_spin = QDoubleSpinBox()
         self.depth_spin.setObjectName("depthSpin")
-        self.depth_spin.setRange(0.0, 40.0)
+        self.depth_spin.setRange(0.0, 999.0)  # a typed "45" stays 45 and is refused in words
         self.depth_spin.setDecimals(1)
         self.depth_spin.setSingleStep(0.5)
         self.depth_spin.setValue(5.0)
