@@ -30,7 +30,7 @@ from acudesk.domain.regions import BODY_REGIONS
 from acudesk.domain.screening import age_on
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
-from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint
+from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint, plain_label
 
 PROCEDURES = (
     ("massage_days", "Massage"),
@@ -90,7 +90,7 @@ class PatientDialog(QDialog):
             "Register patient" if patient is None else "Save changes"
         )
 
-        heading = QLabel(title)
+        heading = plain_label(title)  # holds the patient's name when editing
         heading.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

@@ -50,6 +50,7 @@ def _password_edit(placeholder: str) -> QLineEdit:
 
 def _error_label() -> QLabel:
     label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # a refusal may quote what was typed
     label.setObjectName("error")
     label.setWordWrap(True)
     return label

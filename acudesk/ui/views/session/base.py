@@ -19,6 +19,7 @@ from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.dialogs.sign_dialog import SignDialog
+from acudesk.ui.widgets.forms import plain_label
 
 ActingUser = Callable[[], int | None]
 SignedAction = Callable[[int, int, str], SessionView]
@@ -26,13 +27,13 @@ NO_ACTING_USER = "Choose who is acting (top left) first."
 
 
 def title_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("sectionTitle")
     return label
 
 
 def muted_label(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("muted")
     label.setWordWrap(True)
     return label
@@ -49,7 +50,7 @@ class StepPanel(QFrame):
         self._services = services
         self._acting_user = acting_user
         self.view: SessionView | None = None
-        self.error_label = QLabel()
+        self.error_label = plain_label()  # refusals quote what was typed
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -28,6 +27,7 @@ from acudesk.ui.views.session.record_panel import RecordPanel
 from acudesk.ui.views.session.removal_panel import RemovalPanel
 from acudesk.ui.views.session.rest_panel import RestPanel
 from acudesk.ui.widgets.body_chart import BodyChart
+from acudesk.ui.widgets.forms import plain_label
 from acudesk.ui.widgets.timer_display import TimerDisplay
 
 TICK_MS = 250
@@ -53,14 +53,14 @@ class SessionPage(QWidget):
         self._services = services
         self.view: SessionView | None = None
 
-        self.patient_label = QLabel()
+        self.patient_label = plain_label()
         self.patient_label.setObjectName("pageTitle")
         self.back_button = QPushButton("Back to patient")
         header = QHBoxLayout()
         header.addWidget(self.patient_label, 1)
         header.addWidget(self.back_button)
         self.timer_display = TimerDisplay()
-        self.refusal_label = QLabel()
+        self.refusal_label = plain_label()
         self.refusal_label.setObjectName("error")
         self.refusal_label.setWordWrap(True)
         self.refusal_label.setStyleSheet(
