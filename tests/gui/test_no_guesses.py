@@ -144,3 +144,25 @@ def test_a_typed_duration_out_of_bounds_is_refused_not_cut(
     assert dialog.isVisible()
     assert "50 min" in dialog.minutes_error.text() and "1-45 min" in dialog.minutes_error.text()
     assert demo_services.courses.history(maria).courses[0].minutes_for(3) == 11
+
+
+def test_nothing_of_one_patient_checklist_carries_to_the_next(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    _to_the_checklist(qtbot, window, demo_services)
+    panel = window.session_page.checklist
+    _confirm_up_to(qtbot, window, ChecklistStep.POSITION)
+    panel.position_combo.setCurrentIndex(2)
+    _confirm_up_to(qtbot, window, ChecklistStep.NEEDLES)
+    qtbot.keyClicks(panel.pack_form.expiry_edit, "30.06.2028")
+    qtbot.keyClicks(panel.pack_form.lot_edit, "240915B")
+
+    doctor = user_id(demo_services, "ivanova")
+    other = patient_id(demo_services, "Tatiana")
+    demo_services.courses.plan_course(doctor, other, 10)
+    window.open_session(demo_services.sessions.start_session(doctor, other).id)
+
+    assert panel.position_combo.currentData() is None
+    assert panel.agent_combo.currentText() == ""
+    assert panel.pack_form.expiry_edit.text() == "" and panel.pack_form.lot_edit.text() == ""
