@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -30,6 +30,7 @@ from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionReco
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.admin_page import AdminPage
 from acudesk.ui.views.board import BoardPage
 from acudesk.ui.views.gate import Gate
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
             (QKeySequence("Ctrl+Shift+L"), self.lock),
             (QKeySequence("F9"), self.open_board),
         ):
-            QShortcut(keys, self, slot)
+            window_shortcut(keys, self, slot)  # from inside text fields too
         self.patient_list.patient_chosen.connect(self.open_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_page.session_opened.connect(self.open_session)

@@ -90,7 +90,8 @@ def _confirm_checklist(
         if step is ChecklistStep.NEEDLES:
             form = panel.pack_form
             qtbot.keyClicks(form.lot_edit, "240915B")
-            form.expiry_edit.setDate(expiry or QDate(2028, 6, 30))
+            typed = (expiry or QDate(2028, 6, 30)).toString("dd.MM.yyyy")
+            qtbot.keyClicks(form.expiry_edit, typed)
             form.intact_check.setChecked(True)
             qtbot.mouseClick(form.record_button, Qt.MouseButton.LeftButton)
             if stop_at_pack:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from acudesk.domain.errors import AcuDeskError
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.dialogs.sign_dialog import SignDialog
+from acudesk.ui.widgets.forms import plain_label
 
 ActingUser = Callable[[], int | None]
 SignedAction = Callable[[int, int, str], SessionView]
@@ -18,13 +27,13 @@ NO_ACTING_USER = "Choose who is acting (top left) first."
 
 
 def title_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("sectionTitle")
     return label
 
 
 def muted_label(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("muted")
     label.setWordWrap(True)
     return label
@@ -41,7 +50,7 @@ class StepPanel(QFrame):
         self._services = services
         self._acting_user = acting_user
         self.view: SessionView | None = None
-        self.error_label = QLabel()
+        self.error_label = plain_label()  # refusals quote what was typed
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -112,8 +121,16 @@ class StepPanel(QFrame):
     def _focus_field(self, field: str | None) -> None:
         """Put the cursor on the field the refusal names, where the panel has it."""
         widget = self._field_widgets().get(field or "")
-        if widget is not None:
-            widget.setFocus()
+        if widget is None:
+            return
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        # Selected, so the correction replaces the refused text instead of adding to it.
+        if isinstance(widget, QComboBox):
+            edit = widget.lineEdit()
+            if edit is not None:
+                edit.selectAll()
+        elif isinstance(widget, QLineEdit | QAbstractSpinBox):
+            widget.selectAll()
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {}
