@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from acudesk import cli_storage
@@ -28,23 +29,46 @@ def build_parser() -> argparse.ArgumentParser:
         "then a file in the user data directory)",
     )
     parser.add_argument(
+        "--audit-key-file",
+        help="the audit key file of this clinic (default: ACUDESK_AUDIT_KEY_FILE, then next "
+        "to the SQLite file or in the user data directory under the server's name)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="start on a throwaway database holding a demo clinic",
     )
     # For installed copies and frozen bundles: start, reach the log-in screen, load the alarm
     # sound, exit (acudesk/ui/smoke.py).
+    parser.add_argument(
+        "--board",
+        action="store_true",
+        help="start as a wall screen showing the nurse-station board (initials only)",
+    )
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     leaves = [db_sub.add_parser("upgrade", help="apply the schema migrations")]
+    server = sub.add_parser("server", help="the clinic's PostgreSQL server")
+    server_sub = server.add_subparsers(dest="server_command", required=True)
+    init = server_sub.add_parser(
+        "init", help="create the schema and the role the workstations log in as (run once)"
+    )
+    init.add_argument("--app-role", default="acudesk_app", help="the workstations' role")
+    init.add_argument(
+        "--app-password-env",
+        help="name of an environment variable holding the role's password (never on the "
+        "command line, where other users of the server could read it)",
+    )
+    leaves.append(init)
     audit = sub.add_parser("audit", help="audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     leaves.append(audit_sub.add_parser("verify", help="check the audit trail's hash chain"))
     leaves += cli_storage.add_commands(sub, db_sub)
     for p in leaves:
         p.add_argument("--database-url", dest="sub_database_url", help=argparse.SUPPRESS)
+        p.add_argument("--audit-key-file", dest="sub_audit_key_file", help=argparse.SUPPRESS)
     return parser
 
 
@@ -60,19 +84,21 @@ def has_display() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     url = getattr(args, "sub_database_url", None) or args.database_url
+    key_file = getattr(args, "sub_audit_key_file", None) or args.audit_key_file
     if args.command is not None:
         from acudesk import cli
 
-        return cli.run(args, Settings.resolve(url))
+        return cli.run(args, Settings.resolve(url, audit_key_file=key_file))
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
     if args.demo:
-        return _run_demo(url, smoke_test=args.smoke_test)
-    return _run_gui(Settings.resolve(url), smoke_test=args.smoke_test)
+        return _run_demo(url, smoke_test=args.smoke_test, board=args.board)
+    settings = replace(Settings.resolve(url, audit_key_file=key_file), board=args.board)
+    return _run_gui(settings, smoke_test=args.smoke_test)
 
 
-def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
+def _run_demo(url: str | None, *, smoke_test: bool = False, board: bool = False) -> int:
     with tempfile.TemporaryDirectory(prefix="acudesk-demo-") as tmp:
         demo_url = url or f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
         from acudesk import cli
@@ -82,7 +108,9 @@ def _run_demo(url: str | None, *, smoke_test: bool = False) -> int:
             cli.seed_and_print_demo(services)
         finally:
             services.close()
-        return _run_gui(Settings(database_url=demo_url, demo=True), smoke_test=smoke_test)
+        return _run_gui(
+            Settings(database_url=demo_url, demo=True, board=board), smoke_test=smoke_test
+        )
 
 
 def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
@@ -96,13 +124,23 @@ def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
         print(problem, file=sys.stderr)
         return 1 if smoke_test else show_startup_problem(problem)
     try:
-        services = cli.open_services(settings.database_url, data_dir=data_dir)
+        services = cli.open_services(
+            settings.database_url, settings.audit_key_file, data_dir=data_dir
+        )
     except cli.StartupError as error:
         print(error, file=sys.stderr)
         return 1 if smoke_test else show_startup_problem(str(error))
     keeper = cli.remember_storage(settings, services) if data_dir is not None else None
+    # The start-up check: only what was written since the last verified checkpoint. A break is
+    # said on the terminal and, above every page, in the window.
+    report = services.audit.verify_recent()
+    records_problem = "" if report.intact else report.text
+    if records_problem:
+        print(records_problem, file=sys.stderr)
     try:
-        return run_window(services, settings, smoke_test=smoke_test)
+        return run_window(
+            services, settings, smoke_test=smoke_test, records_problem=records_problem
+        )
     finally:
         if keeper is not None:
             keeper.stop()

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from acudesk.db.anchor import AuditKeyError, AuditTrail
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.errors import AcuDeskError
+from acudesk.services.audit import Progress
 from acudesk.services.container import Services
 from acudesk.services.demo import DEMO_USERS, seed_demo
 from acudesk.settings import Settings, describe_url
@@ -30,11 +35,26 @@ class StartupError(Exception):
     """The database could not be opened; the message says which and why, in plain words."""
 
 
-def open_services(url: str, *, data_dir: Path | None = None) -> Services:
-    """``data_dir``: where this workstation keeps its backups and storage marker (None: none)."""
+def open_services(
+    url: str, key_file: Path | None = None, *, data_dir: Path | None = None
+) -> Services:
+    """Open, migrate and key the database's audit trail (checking an old one once).
+    ``data_dir``: where this workstation keeps its backups and storage marker (None: none)."""
+    services: Services | None = None
     try:
-        return Services.open(url, data_dir=data_dir)
+        services = Services.open(
+            url, trail=AuditTrail.for_url(url, key_file=key_file), data_dir=data_dir
+        )
+        if not services.db.read_only:  # keying writes; a read-only file is read as it is
+            services.audit.prepare()
+        return services
+    except AuditKeyError as error:
+        if services is not None:
+            services.close()
+        raise StartupError(str(error)) from error
     except AcuDeskError as error:  # a read-only file too old to open, a full disk, ...
+        if services is not None:
+            services.close()
         raise StartupError(
             f"AcuDesk could not open the database ({describe_url(url)}): {error}"
         ) from error
@@ -112,13 +132,78 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Database is up to date: {describe_url(settings.database_url)}")
             return 0
         if args.command == "audit" and args.audit_command == "verify":
-            db = Database.open(settings.database_url)
-            report = Services.build(db).audit.verify()
-            db.dispose()
-            print(report.text)
-            return 0 if report.intact else 1
+            return verify_audit(settings)
+        if args.command == "server" and args.server_command == "init":
+            return init_clinic_server(settings, args.app_role, args.app_password_env)
     except SQLAlchemyError as error:
         print(f"Database error ({describe_url(settings.database_url)}): {error}", file=sys.stderr)
         return 1
     print("Unknown command.", file=sys.stderr)
     return 2
+
+
+def init_clinic_server(settings: Settings, role: str, password_env: str | None) -> int:
+    """`acudesk server init`: the clinic administrator sets up the server's database once."""
+    from acudesk.db.server import init_server
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        print(f"The environment variable {password_env} is empty or not set.", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url, statement_timeout_ms=0)
+    try:
+        steps = init_server(engine, role, password)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for step in steps:
+        print(f"- {step}")
+    url = make_url(settings.database_url).set(username=role, password=None)
+    print(
+        "Point every workstation at the server as this role:\n"
+        f"  acudesk --database-url {url.render_as_string(hide_password=True)}"
+    )
+    return 0
+
+
+def verify_audit(settings: Settings, err: TextIO | None = None) -> int:
+    """`acudesk audit verify`: the whole check; exit status 1 when anything is wrong."""
+    stream = err or sys.stderr
+    trail = AuditTrail.for_url(settings.database_url, key_file=settings.audit_key_file)
+    db = Database.open(settings.database_url, trail=trail)
+    started = time.monotonic()
+    try:
+        report = Services.build(db).audit.verify(progress_bar(stream))
+    finally:
+        db.dispose()
+    if stream.isatty():
+        stream.write("\n")
+    stream.write(
+        f"Checked {report.events} audit events and {report.sessions} signed records in "
+        f"{time.monotonic() - started:.1f} s.\n"
+    )
+    stream.flush()
+    print(report.text)
+    return 0 if report.intact else 1
+
+
+def progress_bar(stream: TextIO, width: int = 30) -> Progress:
+    """A one-line bar redrawn in place, only on a terminal."""
+    shown = [-1]
+
+    def show(done: int, total: int) -> None:
+        if not stream.isatty():
+            return
+        percent = 100 if total <= 0 else min(100, done * 100 // total)
+        if percent == shown[0]:
+            return
+        shown[0] = percent
+        filled = percent * width // 100
+        stream.write(
+            f"\rChecking the audit trail [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%"
+        )
+        stream.flush()
+
+    return show

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _services(settings: Settings) -> Any:
     from acudesk.cli import open_services
 
-    return open_services(settings.database_url, data_dir=settings.data_dir)
+    return open_services(settings.database_url, settings.audit_key_file, data_dir=settings.data_dir)
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
@@ -142,12 +142,12 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         import json
         from dataclasses import asdict
 
-        result = verify_backup(file)
+        result = verify_backup(file, key_path=settings.audit_key_file)
         print(json.dumps(asdict(result)))
         return 0 if result.ok else 1
     bar = Bar()
     try:
-        result = verify_backup(file, progress=bar)
+        result = verify_backup(file, progress=bar, key_path=settings.audit_key_file)
     finally:
         bar.done()
     if result.ok:
@@ -164,7 +164,13 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
     bar = Bar()
     try:
-        report = restore(args.file, settings.database_url, settings.data_dir, progress=bar)
+        report = restore(
+            args.file,
+            settings.database_url,
+            settings.data_dir,
+            progress=bar,
+            key_path=settings.audit_key_file,
+        )
     finally:
         bar.done()
     print(report.text)

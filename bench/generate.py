@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from acudesk.db import models as m
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.base import Base
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine, sqlite_path
@@ -40,7 +41,7 @@ from acudesk.services.container import Services
 from bench.clinic_plan import END_DATE, START_DATE, plan_clinic, to_utc
 from bench.records import AuditChain, ClinicRecords, Ids, Row, Staff
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: audit events sealed with the audit key (HMAC)
 DEFAULT_SEED = 6
 BATCH_ROWS = 60_000
 # Insert order: every row's foreign keys point to tables earlier in this list.
@@ -128,7 +129,12 @@ def database_size(engine: Engine) -> int | None:
 
 
 def reset_database(url: str) -> None:
-    """Start from nothing: delete the SQLite file, or empty the PostgreSQL schema."""
+    """Start from nothing: delete the SQLite file, or empty the PostgreSQL schema; and the audit
+    key and anchor of the database that was there."""
+    trail = AuditTrail.for_url(url)
+    for kept in (trail.key_path, trail.anchor_path):
+        if kept is not None:
+            kept.unlink(missing_ok=True)
     path = sqlite_path(url)
     if path is not None:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -222,7 +228,9 @@ def generate(
         ids = Ids(_next_ids(c))
         last = c.scalar(select(m.AuditEvent.hash).order_by(m.AuditEvent.id.desc()).limit(1))
         c.commit()
-        chain = AuditChain(last or GENESIS_HASH, ids.take("audit_events"))
+        key = AuditTrail.for_url(url).key()
+        assert key is not None, "the staff's audit events created the audit key"
+        chain = AuditChain(last or GENESIS_HASH, ids.take("audit_events"), key)
         sink = BatchSink(c)
         records = ClinicRecords(random.Random(seed + 1), catalog, staff, ids, chain, sink)
         days = plan.days

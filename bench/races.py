@@ -40,11 +40,13 @@ from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.errors import AcuDeskError
-from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
+from acudesk.domain.needles import Condition, Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
+
+INTACT = Condition.INTACT  # the condition both workstations record
 
 DEFAULT_ROUNDS = 270  # about 4,900 racing operations, as in the clinic-network trial
 SIGN_EVERY = 5
@@ -295,8 +297,22 @@ def run_rounds(c: Clinic, rounds: int) -> dict[str, Tally]:
         needle = needles.pop()
         tally("remove one needle").add(
             race(
-                partial(one.sessions.remove_needle, n1, session, needle),
-                partial(two.sessions.remove_needle, n2, session, needle),
+                partial(
+                    one.sessions.remove_needle,
+                    n1,
+                    session,
+                    needle,
+                    Condition.INTACT,
+                    bleeding=False,
+                ),
+                partial(
+                    two.sessions.remove_needle,
+                    n2,
+                    session,
+                    needle,
+                    Condition.INTACT,
+                    bleeding=False,
+                ),
             )
         )
         removals = c.count(m.NeedleRemoval, m.NeedleRemoval.insertion_id == needle)
@@ -320,8 +336,8 @@ def run_rounds(c: Clinic, rounds: int) -> dict[str, Tally]:
             one.sessions.record_outcome(d1, session, pain_before=5, pain_after=2)
             tally("sign one session").add(
                 race(
-                    partial(one.sessions.sign, d1, session),
-                    partial(two.sessions.sign, d2, session),
+                    partial(one.sessions.sign, d1, session, "1111"),
+                    partial(two.sessions.sign, d2, session, "1111"),
                 )
             )
             signs = c.count(

@@ -2,8 +2,10 @@
 
 Every row and audit payload mirrors what ``acudesk.services`` stores for the same user action
 (``PatientService.register``, ``CourseService.plan_course``, the ``SessionService`` steps), and
-each signed session carries the content hash ``acudesk.services.sessions.content_hash`` computes.
-The day's audit events are sealed in time order onto the chain the database already holds.
+each signed session carries a content hash of scheme 1 (``signed_records.legacy_view_hash``, as
+AcuDesk 0.1 signed: the verification recomputes it from the rows like any old signature). The
+day's audit events are sealed in time order, with the database's audit key, onto the chain the
+database already holds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from acudesk.db.repositories.audit import to_json
-from acudesk.domain.audit_chain import canonical, seal
+from acudesk.domain.audit_chain import canonical, keyed_seal
 from acudesk.domain.catalog import PointCatalog
 from acudesk.domain.patients import PatientInput
 from acudesk.domain.schedule import plan_durations
@@ -49,11 +51,12 @@ class Staff:
 
 
 class AuditChain:
-    """Seals events onto the chain: each hash covers the event and the hash before it."""
+    """Seals events onto the chain: each MAC covers the event, its number and the one before."""
 
-    def __init__(self, prev_hash: str, next_id: int) -> None:
+    def __init__(self, prev_hash: str, next_id: int, key: bytes) -> None:
         self.prev_hash = prev_hash
         self.next_id = next_id
+        self.key = key
 
     def seal(self, event: tuple[Any, ...]) -> Row:
         at, _seq, user_id, ws, action, entity, entity_id, patient_id, before, after = event
@@ -61,7 +64,7 @@ class AuditChain:
             at=at, user_id=user_id, workstation=ws, action=action, entity=entity,
             entity_id=entity_id, patient_id=patient_id, before=before, after=after,
         )  # fmt: skip
-        digest = seal(self.prev_hash, content)
+        digest = keyed_seal(self.key, self.next_id, self.prev_hash, content)
         row = {
             "id": self.next_id, "at": at, "user_id": user_id, "workstation": ws,
             "action": action, "entity": entity, "entity_id": entity_id,

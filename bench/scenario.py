@@ -2,8 +2,10 @@
 
 Everything created here lies above the generated database's watermark; ``restore`` deletes it
 again (children first), so every run starts from the database as generated. The audit trail stays
-intact because only its newest events go: what remains is a prefix of the chain. Bench sessions
-are never signed: the database refuses to delete a signed session (migration 0002).
+intact because only its newest events go: what remains is a prefix of the chain. The database
+refuses to delete audit events (migration 0004), so ``restore`` lifts that guard for its own
+transaction, as only a benchmark may, and moves the audit anchor back to the watermark. Bench
+sessions are never signed: the database refuses to delete a signed session (migration 0002).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, text
 
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.base import Base
+from acudesk.domain.audit_chain import Head
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import local_date
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
@@ -87,6 +91,7 @@ def restore(engine: Engine, watermark: Mapping[str, int]) -> dict[str, int]:
     """Delete every row above the watermark, children before parents; returns rows deleted."""
     deleted: dict[str, int] = {}
     with engine.begin() as c:
+        saved = _lift_audit_guard(c)
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "user_roles":
                 statement = delete(table).where(table.c.user_id > watermark.get("users", 0))
@@ -97,4 +102,29 @@ def restore(engine: Engine, watermark: Mapping[str, int]) -> dict[str, int]:
             count = c.execute(statement).rowcount
             if count:
                 deleted[table.name] = count
+        for sql in saved:
+            c.exec_driver_sql(sql)
+        last = c.execute(text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")).first()
+    if deleted.get("audit_events") and last is not None:
+        trail = AuditTrail.for_url(engine.url.render_as_string(hide_password=False))
+        if trail.anchor_path is not None:
+            trail.anchor_path.unlink(missing_ok=True)
+        trail.record_checkpoint(Head(int(last[0]), str(last[1])))
     return deleted
+
+
+def _lift_audit_guard(c: Connection) -> list[str]:
+    """For this transaction only: PostgreSQL's triggers off, SQLite's audit triggers dropped
+    (returned, to be created again before the commit)."""
+    if c.dialect.name == "postgresql":
+        c.execute(text("SET LOCAL session_replication_role = replica"))
+        return []
+    rows = c.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        )
+    ).all()
+    for name, _sql in rows:
+        c.exec_driver_sql(f"DROP TRIGGER {name}")
+    return [sql for _name, sql in rows]

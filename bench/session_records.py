@@ -12,7 +12,7 @@ from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.schedule import plan_durations
 from acudesk.services.screening import reasons_text
 from acudesk.services.session_view import SessionView
-from acudesk.services.sessions import content_hash
+from acudesk.services.signed_records import legacy_view_hash as content_hash
 from bench.clinic_plan import SessionSlot
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import text
 
+from acudesk.db.anchor import KEY_FILE_ENV
 from acudesk.db.base import Base
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
@@ -94,8 +95,19 @@ def _truncate_all(url: str) -> None:
     engine = make_engine(url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        # The append-only and signed-record guards refuse TRUNCATE; a test's reset is not that.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own user data directory: audit keys and anchors never land in $HOME."""
+    folder = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    return folder
 
 
 @pytest.fixture(params=BACKENDS)

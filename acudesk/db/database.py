@@ -1,8 +1,10 @@
-"""One object the services share: the engine, the session factory and the clock."""
+"""One object the services share: the engine, the session factory, the clock and the audit
+trail's key and anchor."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import socket
 import time
@@ -13,9 +15,12 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from acudesk.db.anchor import HEAD_INFO, KEYED_INFO, AuditTrail
+from acudesk.db.changes import publish
 from acudesk.db.conflicts import translate
-from acudesk.db.engine import READ_ONLY, STORAGE_READ_ONLY, make_engine
+from acudesk.db.engine import DEFERRED_BEGIN, READ_ONLY, STORAGE_READ_ONLY, make_engine
 from acudesk.db.migrate import SCHEMA_HEAD, current_revision, upgrade
+from acudesk.domain.audit_chain import Head
 from acudesk.domain.clock import Clock, SystemClock
 from acudesk.domain.errors import AcuDeskError, Busy, StorageFault
 
@@ -27,12 +32,18 @@ T = TypeVar("T")
 RETRY_ATTEMPTS = 3
 RETRY_PAUSE_S = (0.01, 0.05)
 
+log = logging.getLogger(__name__)
+
 
 class Database:
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, *, trail: AuditTrail | None = None
+    ) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.workstation = socket.gethostname()[:100]
+        self.room = ""  # the room or couch this workstation serves, if it serves one
+        self.trail = trail or AuditTrail.for_url(engine.url.render_as_string(hide_password=False))
         self._factory = sessionmaker(engine, expire_on_commit=False)
         self._reader = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -48,6 +59,7 @@ class Database:
         clock: Clock | None = None,
         *,
         migrate: bool = True,
+        trail: AuditTrail | None = None,
         **engine_options: Any,
     ) -> Database:
         """``engine_options`` go to make_engine, e.g. ``lock_timeout_ms=500`` for a GUI.
@@ -71,7 +83,7 @@ class Database:
             else:
                 with _translated():
                     upgrade(engine)
-        return cls(engine, clock)
+        return cls(engine, clock, trail=trail)
 
     @property
     def dialect(self) -> str:
@@ -88,12 +100,32 @@ class Database:
         """One user action: everything commits together, or nothing is stored.
 
         A race lost to another workstation comes out as a typed error (Conflict, StaleRecord,
-        Busy) with words for the user, never as a driver error.
+        Busy) with words for the user, never as a driver error. Once committed, the audit
+        trail's head is anchored outside the database.
         """
-        with _translated(), self._factory() as session, session.begin():
-            yield session
+        with _translated(), self._factory() as session:
+            with session.begin():
+                yield session
+                publish(session, self.workstation)
+            head, keyed_from = session.info.pop(HEAD_INFO, None), session.info.pop(KEYED_INFO, None)
+        if head is not None or keyed_from is not None:
+            self._anchor(head, keyed_from)
         for hook in self.after_commit:
             hook()
+
+    def _anchor(self, head: Head | None, keyed_from: int | None) -> None:
+        """The action has committed: a failure to write the anchor must not make it look as if
+        it had not. The anchor then lags (a weaker check, never a false alarm) and the next
+        verification says so."""
+        try:
+            self.trail.committed(head, keyed_from)
+        except OSError as error:
+            self.trail.last_error = f"The audit anchor could not be written: {error}"
+            log.error(self.trail.last_error)
+
+    @property
+    def anchor_error(self) -> str | None:
+        return self.trail.last_error
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -102,7 +134,22 @@ class Database:
             yield session
             session.rollback()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A long read that sees one moment of the database and holds up no writer: SQLite
+        reads a WAL snapshot (deferred BEGIN, no write lock), PostgreSQL a repeatable-read,
+        read-only transaction. For verification and reports, usable from a worker thread."""
+        with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            else:
+                connection.execution_options(**{DEFERRED_BEGIN: True})
+            with Session(bind=connection) as session:
+                yield session
+                session.rollback()
+
     def dispose(self) -> None:
+        self.trail.flush()
         self.engine.dispose()
 
 

@@ -31,6 +31,8 @@ PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
 # Execution option of an engine whose transactions only read: on SQLite they begin deferred,
 # so a reader neither takes nor waits for the write lock.
 READ_ONLY = "acudesk_read_only"
+# A connection execution option: begin a read that takes no write lock (Database.snapshot).
+DEFERRED_BEGIN = "acudesk_deferred_begin"
 # Execution option of an engine over a database file that cannot be written (a read-only file,
 # folder or disk, or a URL asking for mode=ro): it is opened with SQLite's mode=ro and every
 # write is refused by SQLite itself, never half done. Database.read_only reads it.
@@ -148,7 +150,25 @@ def make_engine(
             statement_timeout_ms=statement_timeout_ms,
             idle_in_transaction_timeout_ms=idle_in_transaction_timeout_ms,
         )
+        kwargs["connect_args"] = with_tls_default(url, kwargs["connect_args"])
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def with_tls_default(url: str, connect_args: dict[str, Any]) -> dict[str, Any]:
+    """Health data crosses the clinic's network only encrypted, unless the URL says otherwise
+    (``?sslmode=...``); a server that offers no TLS is then refused with the driver's reason."""
+    parsed = make_url(url)
+    if needs_tls(parsed.host) and "sslmode" not in parsed.query:
+        return {**connect_args, "sslmode": "require"}
+    return connect_args
+
+
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def needs_tls(host: str | None) -> bool:
+    """Any server that is not this machine is reached over TLS by default."""
+    return (host or "") not in LOCAL_HOSTS and not (host or "").startswith("/")
 
 
 def _with_timeouts(
@@ -195,11 +215,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool =
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # REPLACE then fires the delete triggers of the rows it removes (signed records).
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if read_only or connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if read_only or options.get(READ_ONLY) or options.get(DEFERRED_BEGIN):
             # A reader sees one snapshot (WAL) and never stands in a writer's way. On a file
             # that cannot be written, the first write statement is refused, typed, instead.
             connection.exec_driver_sql("BEGIN")

@@ -191,6 +191,9 @@ class TreatmentSession(Base):
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Where it was started: this workstation's name and the room or couch it serves.
+    workstation: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    room: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     course: Mapped[Course] = relationship(back_populates="sessions")
 

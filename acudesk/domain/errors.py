@@ -37,6 +37,10 @@ class PermissionDenied(AcuDeskError):
     """The acting user's role does not allow the action."""
 
 
+class SignatureRefused(PermissionDenied):
+    """The PIN or password typed to sign is wrong (it counts as a failed log-in attempt)."""
+
+
 class NotFound(AcuDeskError):
     """The record the action refers to does not exist."""
 

@@ -99,6 +99,10 @@ class AddendumRow:
     content_hash: str
 
 
+# In a clinic network an alarm unacknowledged this long sounds at every other workstation too.
+ESCALATE_AFTER_S = 60
+
+
 class AlarmPriority(IntEnum):
     """As IEC 60601-1-8 orders them: a higher number needs a faster response."""
 
@@ -174,6 +178,7 @@ class SessionRecord:
     addenda: tuple[AddendumRow, ...] = ()
     signer_credentials: tuple[str, ...] = ()
     room: str = ""
+    workstation: str = ""  # where the session was started
     # Why the patient may no longer be needled in this session (a contraindication recorded
     # after it started), or "" when nothing stands in the way.
     refusal: str = ""
@@ -267,14 +272,29 @@ class SessionRecord:
 
     # -- alarms ----------------------------------------------------------------------------
 
-    def alarm_events(self) -> tuple[AlarmEvent, ...]:
+    def alarm_events(self, escalate_after_s: int | None = None) -> tuple[AlarmEvent, ...]:
         """Every alarm this session calls for, given its records, in time order.
 
         The end of the retention time (medium) while a needle is still in; once more after
         two minutes if it was not acknowledged by then (high: the needles are overdue); the end
         of the rest period (low) unless the patient was let go earlier. Nothing else sounds:
         an overdue session is shown, not sounded again.
+
+        ``escalate_after_s``: as heard at another workstation of the clinic, where an alarm
+        sounds only once it has gone unacknowledged that long (the rest's end not at all).
         """
+        events = self._own_alarm_events()
+        if escalate_after_s is None:
+            return events
+        ack = as_utc(self.alarm_acknowledged_at) if self.alarm_acknowledged_at else None
+        later = timedelta(seconds=escalate_after_s)
+        return tuple(
+            AlarmEvent(e.at + later, e.session_id, e.kind)
+            for e in events
+            if e.kind is not AlarmKind.REST_OVER and (ack is None or ack >= e.at + later)
+        )
+
+    def _own_alarm_events(self) -> tuple[AlarmEvent, ...]:
         if self.signed_at is None and self.retention_started_at is not None:
             start = as_utc(self.retention_started_at)
             end = start + timedelta(minutes=self.planned_minutes)
@@ -294,13 +314,15 @@ class SessionRecord:
             return tuple(sorted(events))
         return ()
 
-    def alarms_due(self, now: datetime) -> tuple[AlarmEvent, ...]:
+    def alarms_due(
+        self, now: datetime, escalate_after_s: int | None = None
+    ) -> tuple[AlarmEvent, ...]:
         moment = as_utc(now)
-        return tuple(e for e in self.alarm_events() if e.at <= moment)
+        return tuple(e for e in self.alarm_events(escalate_after_s) if e.at <= moment)
 
-    def next_alarm(self, now: datetime) -> AlarmEvent | None:
+    def next_alarm(self, now: datetime, escalate_after_s: int | None = None) -> AlarmEvent | None:
         moment = as_utc(now)
-        return next((e for e in self.alarm_events() if e.at > moment), None)
+        return next((e for e in self.alarm_events(escalate_after_s) if e.at > moment), None)
 
     def summary(self, now: datetime) -> WatchLine:
         """What the strip, the lock screen and the board show of this session now."""
@@ -322,6 +344,7 @@ class SessionRecord:
             else:
                 status, urgency, clock = "Resting", Urgency.RESTING, rest.display
         return WatchLine(
+            practitioner=self.practitioner,
             session_id=self.id,
             patient_id=self.patient_id,
             patient_name=self.patient_name,
@@ -347,6 +370,7 @@ class Urgency(IntEnum):
 
 @dataclass(frozen=True)
 class WatchLine:
+    practitioner: str
     session_id: int
     patient_id: int
     patient_name: str

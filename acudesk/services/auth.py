@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from acudesk.services.dto import UserRow
 from acudesk.services.users import HASHER, UserService, user_row
 
 WRONG = "The log-in name or the password is not correct."
+WRONG_SIGNATURE = "The PIN or password is not correct: nothing was signed."
 
 
 class AuthService(ServiceBase):
@@ -85,9 +86,7 @@ class AuthService(ServiceBase):
                     user.locked_until = None
                     self._audit(s, user.id, "log-in", "user", user.id, after={"by": what})
                     return user_row(user)
-                user.failed_attempts += 1
-                wait = lockout_seconds(user.failed_attempts)
-                user.locked_until = now + timedelta(seconds=wait) if wait else None
+                wait = _count_failure(user, now)
                 self._audit(
                     s,
                     user.id,
@@ -118,6 +117,41 @@ class AuthService(ServiceBase):
             if user is not None and _verify(stored, secret):
                 return user_row(user)
         raise PermissionDenied(WRONG if what == "password" else f"The {what} is not correct.")
+
+    def confirm_signer(
+        self, s: Session, user: m.User, secret: str, entity: str, entity_id: int | None
+    ) -> str | None:
+        """An electronic signature: the signer types their PIN or password again (21 CFR
+        11.200), checked as at log-in, in the caller's unit of work. Returns None when it
+        holds, else the refusal, to raise after the commit that keeps the failure counted."""
+        now = self._db.clock.now()
+        if user.locked_until is not None and user.locked_until > now:
+            wait = int((user.locked_until - now).total_seconds()) + 1
+            return f"Too many wrong attempts: {user.full_name} can sign again in {_duration(wait)}."
+        if _verify(user.pin_hash, secret) or _verify(user.password_hash, secret):
+            user.failed_attempts = 0
+            user.locked_until = None
+            return None
+        wait = _count_failure(user, now)
+        self._audit(
+            s,
+            user.id,
+            "failed signature",
+            entity,
+            entity_id,
+            after={"failures": user.failed_attempts},
+        )
+        return WRONG_SIGNATURE + (
+            f" The account now waits {_duration(wait)} before the next try." if wait else ""
+        )
+
+
+def _count_failure(user: m.User, now: datetime) -> int:
+    """One more wrong secret in a row; returns how long the account now waits."""
+    user.failed_attempts += 1
+    wait = lockout_seconds(user.failed_attempts)
+    user.locked_until = now + timedelta(seconds=wait) if wait else None
+    return wait
 
 
 def _find(s: Session, username: str | None, user_id: int | None) -> m.User | None:

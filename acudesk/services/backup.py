@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from acudesk.db import models as m
 from acudesk.db import storage
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine, open_read_only, sqlite_path
 from acudesk.db.storage import CopyStopped
@@ -165,13 +166,29 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.made_at)
 
 
+def copy_trail(key_path: Path | None) -> AuditTrail:
+    """The audit trail of a copy: the source's key (the seals are checked with it), and no
+    anchor (the anchor belongs to the live database, which has moved on since the copy)."""
+    return AuditTrail(key_path, None, label="backup copy", background=False)
+
+
+def source_key(source_path: str | Path) -> Path | None:
+    """Where the audit key of the database a backup came from lives (beside that file)."""
+    if not str(source_path):
+        return None
+    trail = AuditTrail.for_url(f"sqlite:///{source_path}")
+    return trail.key_path
+
+
 def verify_sqlite_copy(
     path: Path,
     *,
     expected: dict[str, int] | None = None,
     progress: BackupProgress | None = None,
+    key_path: Path | None = None,
 ) -> Verification:
-    """integrity_check, the main tables' counts (against ``expected``), and the audit chain."""
+    """integrity_check, the main tables' counts (against ``expected``), and the audit chain
+    (its seals checked with the key at ``key_path``: the source database's)."""
     if progress:
         progress("check", 0, 1)
     problems = storage.check(path, full=True)
@@ -196,7 +213,7 @@ def verify_sqlite_copy(
         )
     if progress:
         progress("audit", 0, 1)
-    db = Database(make_engine(f"sqlite:///{path}", read_only=True))
+    db = Database(make_engine(f"sqlite:///{path}", read_only=True), trail=copy_trail(key_path))
     try:
         report = AuditService(db).verify()
     finally:
@@ -219,7 +236,9 @@ def _lower_priority() -> None:  # pragma: no cover - runs in the child, before i
     os.nice(10)
 
 
-def verify_in_child(path: Path, *, timeout_s: float = 6 * 3600) -> Verification:
+def verify_in_child(
+    path: Path, *, key_path: Path | None = None, timeout_s: float = 6 * 3600
+) -> Verification:
     """verify_backup in a separate process at a lower priority: checking the audit chain is
     pure Python, and in a thread of the window's process it would hold the interpreter lock
     against the window (BENCHMARKS.md: a needle logged during a backup waited up to 0.4 s)."""
@@ -229,7 +248,14 @@ def verify_in_child(path: Path, *, timeout_s: float = 6 * 3600) -> Verification:
     else:
         kwargs["preexec_fn"] = _lower_priority
     result = subprocess.run(
-        [*child_command(), "backup", "verify", str(path), "--json"],
+        [
+            *child_command(),
+            "backup",
+            "verify",
+            str(path),
+            "--json",
+            *(["--audit-key-file", str(key_path)] if key_path else []),
+        ],
         capture_output=True,
         text=True,
         timeout=timeout_s,
@@ -422,11 +448,18 @@ class BackupService(ServiceBase):
             if self.verify_elsewhere:
                 if progress:
                     progress("check", 0, 1)
-                check = _against(verify_in_child(partial), snapshot.counts)
+                check = _against(
+                    verify_in_child(partial, key_path=self._db.trail.key_path), snapshot.counts
+                )
                 if progress:
                     progress("check", 1, 1)
             else:
-                check = verify_sqlite_copy(partial, expected=snapshot.counts, progress=progress)
+                check = verify_sqlite_copy(
+                    partial,
+                    expected=snapshot.counts,
+                    progress=progress,
+                    key_path=self._db.trail.key_path,
+                )
             verified = time.perf_counter()
             digest = storage.sha256_of(
                 partial, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
@@ -516,7 +549,9 @@ def _free_name(folder: Path, stem: str, suffix: str) -> str:
     return name
 
 
-def verify_backup(path: Path, *, progress: BackupProgress | None = None) -> Verification:
+def verify_backup(
+    path: Path, *, progress: BackupProgress | None = None, key_path: Path | None = None
+) -> Verification:
     """Check a backup file again, as `acudesk backup verify FILE` does: its sha256 against its
     manifest, then (SQLite) integrity, counts against the manifest and the audit chain, or
     (pg_dump) that pg_restore can read the archive's table of contents."""
@@ -537,6 +572,9 @@ def verify_backup(path: Path, *, progress: BackupProgress | None = None) -> Veri
 
         problems.extend(verify_archive(path))
         return Verification(not problems, problems, info.source_counts, "", info.audit_last_id)
-    check = verify_sqlite_copy(path, expected=info.counts if info else None, progress=progress)
+    key = key_path or (source_key(info.source_path) if info is not None else None)
+    check = verify_sqlite_copy(
+        path, expected=info.counts if info else None, progress=progress, key_path=key
+    )
     problems.extend(check.problems)
     return Verification(not problems, problems, check.counts, check.audit, check.audit_last_id)

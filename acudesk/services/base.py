@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.changes import record_change
 from acudesk.db.database import Database
 from acudesk.db.repositories import audit
 from acudesk.domain.errors import NotFound, PermissionDenied
@@ -39,8 +40,10 @@ class ServiceBase:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
     ) -> None:
+        record_change(s, entity, entity_id)  # for the other workstations: kind and id only
         audit.append(
             s,
+            self._db.trail,
             at=self._db.clock.now(),
             user_id=user_id,
             workstation=self._db.workstation,

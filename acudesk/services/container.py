@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from acudesk.db.anchor import AuditTrail
+from acudesk.db.changes import ChangeListener
 from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
@@ -58,9 +61,14 @@ class Services:
 
     @classmethod
     def open(
-        cls, url: str, clock: Clock | None = None, *, data_dir: Path | None = None
+        cls,
+        url: str,
+        clock: Clock | None = None,
+        *,
+        trail: AuditTrail | None = None,
+        data_dir: Path | None = None,
     ) -> Services:
-        return cls.build(Database.open(url, clock), data_dir=data_dir)
+        return cls.build(Database.open(url, clock, trail=trail), data_dir=data_dir)
 
     @property
     def clock(self) -> Clock:
@@ -69,6 +77,13 @@ class Services:
     @property
     def database_label(self) -> str:
         return describe_url(str(self.db.engine.url.render_as_string(hide_password=True)))
+
+    def change_listener(
+        self, changed: Callable[[], None], live: Callable[[bool], None]
+    ) -> ChangeListener:
+        """Tells, from its own thread, when another workstation or window changed something."""
+        url = self.db.engine.url.render_as_string(hide_password=False)
+        return ChangeListener(url, changed, live)
 
     def close(self) -> None:
         self.db.dispose()

@@ -35,6 +35,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+def demo_pin(services: Services, user_id: int) -> str:
+    """The demo account's PIN: signing asks for it, as it asks every signer."""
+    username = services.users.get(user_id).username
+    return next(u.pin for u in DEMO_USERS if u.username == username)
+
+
 def years_ago(today: date, years: int, days_earlier: int) -> date:
     """A birth date giving exactly `years` full years today, `days_earlier` days past a birthday."""
     anniversary = today.replace(year=today.year - years, day=min(today.day, 28))
@@ -139,7 +145,9 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
     if not history:
         return
     past = FakeClock(now - timedelta(days=200))
-    then = Services.build(Database(services.db.engine, past), services.points)
+    then = Services.build(
+        Database(services.db.engine, past, trail=services.db.trail), services.points
+    )
     volkov = ids["Andrei Volkov"]
     reasons = {
         Caution.MEDICATIONS: "NSAID reviewed; no bleeding tendency",
@@ -263,4 +271,4 @@ def _give_session(
         pain_after=4 - min(view.number // 4, 3),
         notes="Tolerated well.",
     )
-    s.sessions.sign(doctor, view.id)
+    s.sessions.sign(doctor, view.id, demo_pin(s, doctor))

@@ -5,7 +5,8 @@
   good start and every backup. A start that finds the file missing, emptied, shorter, or
   holding fewer audit events than the marker says stops (acudesk.services.startup): what was
   acknowledged must never silently vanish, and a lost clinic must not silently become a new one.
-- ``workstation.json``: this workstation's own settings (the backup folder).
+- ``backup-settings.json``: this workstation's backup folder (a setting of the PC, not of the
+  database: it must be found when the database is lost).
 
 Both are written whole to a new 0600 file and renamed into place, so a crash leaves the old or
 the new version, never half of one.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 MARKER_FILE = "acudesk-storage.json"
-WORKSTATION_FILE = "workstation.json"
+BACKUP_SETTINGS_FILE = "backup-settings.json"
 DEFAULT_BACKUP_FOLDER = "backups"
 
 
@@ -129,7 +130,7 @@ class StorageMarker:
 class WorkstationSettings:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.path = data_dir / WORKSTATION_FILE
+        self.path = data_dir / BACKUP_SETTINGS_FILE
 
     @property
     def backup_folder(self) -> Path:

@@ -1,7 +1,8 @@
 """Putting a verified backup back in place of a lost or damaged SQLite database.
 
-The backup is checked first (sha256 against its manifest, integrity_check). The current file and
-its -wal and -shm are moved aside, never deleted (``NAME.before-restore-TIME``, ``…-wal``): the
+The backup is checked first (sha256 against its manifest, integrity_check, the audit chain with
+the database's key). The current file, its -wal and -shm and its audit anchor are moved aside,
+never deleted (``NAME.before-restore-TIME``, ``…-wal``): the
 -wal may hold the only copy of the newest records, and a stale one must not be replayed into the
 restored file. The backup is copied in with sqlite3's backup API into a new 0600 file, renamed
 into place, and checked with integrity_check; the storage marker then records the restored
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from acudesk.db import storage
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.engine import open_read_only, sqlite_path
 from acudesk.services.backup import BackupError, BackupProgress, read_manifest, verify_backup
 from acudesk.services.local_files import MarkerEntry, StorageMarker
@@ -73,7 +75,13 @@ def restore(
     *,
     progress: BackupProgress | None = None,
     now: datetime | None = None,
+    key_path: Path | None = None,
 ) -> RestoreReport:
+    """Put ``backup`` in place of the SQLite database ``url`` (AcuDesk closed on it).
+
+    The audit key beside the database stays (the backup's seals are checked with it, or with
+    ``key_path``); the audit anchor beside it is set aside with the file: it remembers the
+    newest event of the database being replaced, which the restored one, older, lacks."""
     started = time.perf_counter()
     path = sqlite_path(url)
     if path is None:
@@ -83,7 +91,8 @@ def restore(
             "'A clinic server's backups')."
         )
     backup = backup.expanduser().resolve()
-    check = verify_backup(backup, progress=progress)
+    trail = AuditTrail.for_url(url, key_file=key_path)
+    check = verify_backup(backup, progress=progress, key_path=trail.key_path)
     if not check.ok:
         raise BackupError(
             f"{backup} is not a good backup, so nothing was changed: "
@@ -103,6 +112,11 @@ def restore(
         (path, base),
         (storage.wal_path(path), Path(f"{base}-wal")),
         (storage.shm_path(path), Path(f"{base}-shm")),
+        *(
+            [(trail.anchor_path, Path(f"{base}.audit-anchor"))]
+            if trail.anchor_path is not None
+            else []
+        ),
     ):
         if current.exists():
             os.replace(current, target)

@@ -170,6 +170,8 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
         ),
         signer_credentials=_credentials(s, t.signed_by) if t.signed_by else (),
         refusal=refusal,
+        room=t.room or "",
+        workstation=t.workstation or "",
     )
 
 

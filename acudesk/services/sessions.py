@@ -7,8 +7,6 @@ then returns the fresh view the screen shows.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,7 +24,7 @@ from acudesk.domain.checklist import ChecklistStep, Position, validate_confirmat
 from acudesk.domain.clinic_options import ClinicOptions
 from acudesk.domain.clock import local_date
 from acudesk.domain.credentials import require_certificate
-from acudesk.domain.errors import NotFound, RuleViolation
+from acudesk.domain.errors import NotFound, RuleViolation, SignatureRefused
 from acudesk.domain.needles import (
     Condition,
     Material,
@@ -50,6 +48,8 @@ from acudesk.domain.screening import (
 )
 from acudesk.domain.session_flow import can
 from acudesk.domain.timer import validate_end_rest
+from acudesk.services import signed_records
+from acudesk.services.auth import AuthService
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
 from acudesk.services.courses import CourseService
@@ -64,6 +64,7 @@ from acudesk.services.screening import (
     screening_row,
 )
 from acudesk.services.session_view import SessionView, load_view
+from acudesk.services.signed_records import HASH_SCHEME, addendum_hash
 from acudesk.services.users import certificate_of
 from acudesk.settings import default_data_dir
 
@@ -200,6 +201,8 @@ class SessionService(ServiceBase):
                 planned_minutes=course.minutes_for(number),
                 practitioner_id=user_id,
                 started_at=now,
+                workstation=self._db.workstation,
+                room=self._db.room,
             )
             s.add(t)
             s.flush()
@@ -696,51 +699,78 @@ class SessionService(ServiceBase):
             )
         return w.result
 
-    def sign(self, user_id: int, session_id: int) -> SessionView:
+    def sign(self, user_id: int, session_id: int, secret: str) -> SessionView:
+        """The acupuncturist's electronic signature: their PIN or password, typed again.
+
+        A wrong secret is refused (SignatureRefused) and counts as a failed log-in attempt.
+        """
         now = self._db.clock.now()
         with self._work(user_id, session_id, Action.SIGN_SESSION) as w:
             self._require_certificate(w, "sign the session")
-            w.t.signed_at = now
-            w.t.signed_by = user_id
-            w.t.content_hash = content_hash(w.view)
-            self._audit_session(w, "sign", after={"content_hash": w.t.content_hash})
+            refusal = AuthService(self._db).confirm_signer(w.s, w.user, secret, "session", w.t.id)
+            if refusal is None:
+                digest = content_hash(w.s, session_id, signed_by=user_id, signed_at=now)
+                w.t.signed_at = now
+                w.t.signed_by = user_id
+                w.t.content_hash = digest
+                self._audit_session(
+                    w, "sign", after={"content_hash": digest, "hash_scheme": HASH_SCHEME}
+                )
+        if refusal is not None:
+            raise SignatureRefused(refusal)
         return w.result
 
-    def add_addendum(self, user_id: int, session_id: int, text: str) -> SessionView:
-        """A correction to a signed session: signed in turn; the original stays as it was."""
+    def add_addendum(self, user_id: int, session_id: int, text: str, secret: str) -> SessionView:
+        """A correction to a signed session: signed in turn (PIN or password typed again); the
+        original stays as it was."""
         if not text.strip():
             raise RuleViolation("addendum_text", "Addendum: write the correction.", field="text")
         now = self._db.clock.now()
         with self._db.unit_of_work() as s:
-            self._actor(s, user_id, Action.ADD_ADDENDUM)
+            user = self._actor(s, user_id, Action.ADD_ADDENDUM)
             t = _session(s, session_id, lock=True)
             if t.signed_at is None:
                 raise RuleViolation(
                     "not_signed",
                     "This session is not signed yet: change the record itself, not an addendum.",
                 )
-            body = text.strip()
-            addendum = m.Addendum(
-                session_id=session_id,
-                text=body,
-                written_by=user_id,
-                written_at=now,
-                signed_at=now,
-                content_hash=hashlib.sha256(
-                    json.dumps([session_id, t.content_hash, body, now.isoformat()]).encode()
-                ).hexdigest(),
-            )
-            s.add(addendum)
-            s.flush()
-            self._audit(
-                s,
-                user_id,
-                "add addendum",
-                "addendum",
-                addendum.id,
-                patient_id=t.course.patient_id,
-                after={"session": session_id, "text": body},
-            )
+            refusal = AuthService(self._db).confirm_signer(s, user, secret, "session", t.id)
+            if refusal is None:
+                body = text.strip()
+                digest = addendum_hash(
+                    session_id=session_id,
+                    session_hash=t.content_hash,
+                    text=body,
+                    written_by=user_id,
+                    written_at=now,
+                    signed_at=now,
+                )
+                addendum = m.Addendum(
+                    session_id=session_id,
+                    text=body,
+                    written_by=user_id,
+                    written_at=now,
+                    signed_at=now,
+                    content_hash=digest,
+                )
+                s.add(addendum)
+                s.flush()
+                self._audit(
+                    s,
+                    user_id,
+                    "add addendum",
+                    "addendum",
+                    addendum.id,
+                    patient_id=t.course.patient_id,
+                    after={
+                        "session": session_id,
+                        "text": body,
+                        "content_hash": digest,
+                        "hash_scheme": HASH_SCHEME,
+                    },
+                )
+        if refusal is not None:
+            raise SignatureRefused(refusal)
         return self.view(session_id)
 
     def export_record(self, user_id: int, session_id: int, folder: Path | None = None) -> Path:
@@ -829,47 +859,11 @@ class SessionService(ServiceBase):
 _SCREENED_ACTIONS = frozenset({Action.INSERT_NEEDLE, Action.START_RETENTION})
 
 
-def content_hash(view: SessionView) -> str:
-    """SHA-256 over the session's clinical content as it stands when signed."""
-    payload = {
-        "session": view.id,
-        "patient": view.patient_id,
-        "course": view.course_number,
-        "number": view.number,
-        "planned_minutes": view.planned_minutes,
-        "checks": [(c.step, c.detail, c.confirmed_at.isoformat()) for c in view.checks],
-        "packs": [(p.lot, p.expiry.isoformat()) for p in view.packs],
-        "needles": [
-            (
-                n.point_code,
-                n.side,
-                n.depth_mm,
-                n.material,
-                n.diameter_mm,
-                n.length_mm,
-                n.inserted_at.isoformat(),
-                n.removed_at.isoformat() if n.removed_at else None,
-                n.condition,
-                n.bleeding,
-            )
-            for n in view.needles
-        ],
-        "retention": [
-            view.retention_started_at.isoformat() if view.retention_started_at else None,
-            view.needles_out_at.isoformat() if view.needles_out_at else None,
-        ],
-        "rest": [
-            view.rest_ended_at.isoformat() if view.rest_ended_at else None,
-            view.rest_end_reason,
-        ],
-        "pain": [view.pain_before, view.pain_after],
-        "notes": view.notes,
-        "incidents": [(i.needle, i.what_happened, i.action_taken) for i in view.incidents],
-        "adverse_events": [
-            (e.kind, e.severity, e.description, e.action_taken) for e in view.adverse_events
-        ],
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+def content_hash(s: Session, session_id: int, *, signed_by: int, signed_at: datetime) -> str:
+    """SHA-256 over the whole stored record, the signer and the signing time (scheme 2 of
+    acudesk.services.signed_records; `AuditService.verify` recomputes it from the rows)."""
+    rows = signed_records.load(s, [session_id])[session_id]
+    return signed_records.session_hash(rows, signed_by=signed_by, signed_at=signed_at)
 
 
 def _session(s: Session, session_id: int, *, lock: bool = False) -> m.TreatmentSession:

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from acudesk.services.container import Services
 from acudesk.services.incidents import explain, new_incident_id, write_incident
-from acudesk.settings import Settings
+from acudesk.settings import Settings, Workstation
+from acudesk.ui.dialogs.workstation_dialog import WorkstationDialog
 from acudesk.ui.main_window import MainWindow
 from acudesk.ui.style import STYLE_SHEET
 
@@ -65,10 +66,23 @@ def show_startup_problem(text: str) -> int:
     return 1
 
 
-def run_window(services: Services, settings: Settings, *, smoke_test: bool = False) -> int:
+def run_window(
+    services: Services,
+    settings: Settings,
+    *,
+    smoke_test: bool = False,
+    records_problem: str = "",
+) -> int:
     app = make_application()
     install_error_handler(settings.data_dir)
-    window = MainWindow(services, demo=settings.demo)
+    use_workstation(services, settings, ask=not smoke_test)
+    window = MainWindow(services, demo=settings.demo, board=settings.board)
+    if records_problem:
+        window.strip.set_banner(
+            "records",
+            "The start-up check of the audit trail found a problem; tell the clinic "
+            f"administrator, who runs the full check on the Administration page. {records_problem}",
+        )
     window.showMaximized()
     if smoke_test:
         from acudesk.ui.smoke import SmokeTest
@@ -79,6 +93,21 @@ def run_window(services: Services, settings: Settings, *, smoke_test: bool = Fal
     # paint, so the window does not wait for it.
     QTimer.singleShot(0, _freeze_long_lived_objects)
     return app.exec()
+
+
+def use_workstation(services: Services, settings: Settings, *, ask: bool) -> None:
+    """Sessions started here record this PC's name and room; the first start asks for them."""
+    if settings.demo:
+        services.db.workstation, services.db.room = "Demo workstation", "Room 1"
+        return
+    workstation = Workstation.load(settings.data_dir)
+    if workstation is None and ask:
+        dialog = WorkstationDialog(None)
+        if dialog.exec() and dialog.result_workstation is not None:
+            workstation = dialog.result_workstation
+            workstation.save(settings.data_dir)
+    if workstation is not None:
+        services.db.workstation, services.db.room = workstation.name, workstation.room
 
 
 def _freeze_long_lived_objects() -> None:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -30,7 +30,9 @@ from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionReco
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.admin_page import AdminPage
+from acudesk.ui.views.board import BoardPage
 from acudesk.ui.views.gate import Gate
 from acudesk.ui.views.patient_list import PatientListView
 from acudesk.ui.views.patient_page import PatientPage
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         services: Services,
         *,
         demo: bool = False,
+        board: bool = False,
         bell: AlarmBell | None = None,
         check_sound: Callable[[], str] = sound_problem,
     ) -> None:
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
         self.lock_action = self.toolbar.addAction("Lock (Ctrl+Shift+L)", self.lock)
         self.logout_action = self.toolbar.addAction("Log out", self.log_out)
         self.admin_action = self.toolbar.addAction("Administration", self.open_administration)
+        self.board_action = self.toolbar.addAction("All rooms (F9)", self.open_board)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(spacer)
@@ -104,12 +108,20 @@ class MainWindow(QMainWindow):
         self.welcome.setObjectName("muted")
         self.patient_page = PatientPage(services, self.acting_user_id)
         self.session_page = SessionPage(services, self.acting_user_id)
+        self.wall_screen = board
         self.watch = NeedleWatch(
-            services.clock, services.sessions.watched_sessions, bell or SoundAlarm()
+            services.clock,
+            services.sessions.watched_sessions,
+            bell or SoundAlarm(),
+            workstation=services.db.workstation,
+            # A wall screen and a workstation serving no room are nurse stations: they hear
+            # every room's alarm at once; a room's PC hears another room's after a minute.
+            nurse_station=board or not services.db.room,
         )
         self.strip = WatchStrip()
+        self.board_page = BoardPage()
         self._admin_page: AdminPage | None = None  # built when an administrator opens it
-        for page in (self.welcome, self.patient_page, self.session_page):
+        for page in (self.welcome, self.patient_page, self.session_page, self.board_page):
             self.pages.addWidget(page)
 
         self.splitter = QSplitter()
@@ -131,6 +143,9 @@ class MainWindow(QMainWindow):
         self.screens = QStackedWidget()
         self.screens.addWidget(self.gate)
         self.screens.addWidget(self.workspace)
+        self.wall = BoardPage()  # the wall screen: the board alone, initials only
+        self.wall.title.setText("All rooms - nurse station")
+        self.screens.addWidget(self.wall)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -148,8 +163,9 @@ class MainWindow(QMainWindow):
             (QKeySequence.StandardKey.New, self.new_patient),
             (QKeySequence("Ctrl+U"), self.switch_user),
             (QKeySequence("Ctrl+Shift+L"), self.lock),
+            (QKeySequence("F9"), self.open_board),
         ):
-            QShortcut(keys, self, slot)
+            window_shortcut(keys, self, slot)  # from inside text fields too
         self.patient_list.patient_chosen.connect(self.open_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_page.session_opened.connect(self.open_session)
@@ -158,7 +174,9 @@ class MainWindow(QMainWindow):
         self.session_page.session_changed.connect(self._on_session_changed)
         self.pages.currentChanged.connect(lambda _i: self.session_page.tick())
         self.strip.session_requested.connect(self._on_tile_clicked)
+        self.board_page.session_requested.connect(self._on_tile_clicked)
         self.watch.changed.connect(self._show_strip)
+        self.watch.changed.connect(self._follow_other_workstations)
         self.watch.alarm.connect(self._on_alarm)
         for gate_page in (self.gate.first_admin, self.gate.login, self.gate.lock):
             gate_page.signed_in.connect(self._on_signed_in)
@@ -181,7 +199,14 @@ class MainWindow(QMainWindow):
 
         self._resume_open_sessions()
         self._show_gate()
+        if board:
+            self.screens.setCurrentWidget(self.wall)
+            self.setWindowTitle("AcuDesk - all rooms")
         self.watch.start_polling()
+        self.change_listener = services.change_listener(
+            self.watch.remote_changed, self.watch.remote_live
+        )
+        self.change_listener.start()
         # Asking the sound system takes a moment: after the first paint.
         QTimer.singleShot(0, self.check_sound)
 
@@ -312,9 +337,36 @@ class MainWindow(QMainWindow):
         if self.watch.live:
             self._last_read_ok = now
         self.strip.set_live(self.watch.live, f"{self._last_read_ok.astimezone():%H:%M}")
-        self.strip.show_lines(self.watch.lines(now), private=self.gate_showing)
+        lines = self.watch.lines(now)
+        if self.wall_screen:
+            self.wall.show_lines(lines, private=True)
+            self.strip.show_lines([], private=True)  # the board itself is the strip here
+            return
+        self.strip.show_lines(lines, private=self.gate_showing)
+        if self.pages.currentWidget() is self.board_page:
+            self.board_page.show_lines(lines, private=self.gate_showing)
+
+    def _follow_other_workstations(self) -> None:
+        """The session on screen was changed elsewhere (another room's PC, another window):
+        show it as it now stands."""
+        page = self.session_page
+        if page.view is None or page.view.signed_at is not None:
+            return
+        record = self.watch.records.get(page.view.id)
+        if record is not None and record != page.view:
+            page.show_view(record)
+
+    def open_board(self) -> None:
+        """Every open session of the clinic, one tile per room."""
+        if self.current_user is None:
+            return
+        self.pages.setCurrentWidget(self.board_page)
+        self.show_patient_list(False)
+        self._show_strip()
 
     def _on_tile_clicked(self, session_id: int) -> None:
+        if self.wall_screen:
+            return  # a wall screen opens nothing: sessions open at a nurse's own workstation
         if self.current_user is None:
             self._pending_session = session_id
             self.statusBar().showMessage("Log in to open that session.", 5000)
@@ -480,6 +532,7 @@ class MainWindow(QMainWindow):
         self.strip_timer.stop()
         self.audit_retry.stop()
         self.watch.shutdown()
+        self.change_listener.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt as _Qt
 from acudesk.domain.clock import Clock, as_utc
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.session_record import (
+    ESCALATE_AFTER_S,
     AlarmEvent,
     AlarmKind,
     AlarmPriority,
@@ -29,10 +30,13 @@ from acudesk.ui.widgets.alarm_sound import AlarmBell
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 3000  # re-read from the database: other windows, other workstations, a backstop
+# Re-read from the database as a backstop; the change channel brings other workstations' and
+# windows' changes within a second.
+POLL_MS = 10_000
 BACKSTOP_MS = 500  # the alarm clock looks again at least this often
 
 Loader = Callable[[], list[SessionRecord]]
+Heard = Callable[[SessionRecord], bool]  # whether this workstation hears a session's alarm first
 
 
 class AlarmClock(QObject):
@@ -41,10 +45,11 @@ class AlarmClock(QObject):
     rang = Signal(object)  # AlarmEvent, the highest of those that fell due together
     evaluated = Signal()
 
-    def __init__(self, clock: Clock, bell: AlarmBell) -> None:
+    def __init__(self, clock: Clock, bell: AlarmBell, hears_first: Heard) -> None:
         super().__init__()
         self._clock = clock
         self._bell = bell
+        self._hears_first = hears_first
         self._records: tuple[SessionRecord, ...] = ()
         self._rung: set[tuple[int, AlarmKind]] = set()
         self._timer: QTimer | None = None
@@ -84,7 +89,7 @@ class AlarmClock(QObject):
         now = self._clock.now()
         fresh: list[AlarmEvent] = []
         for record in self._records:
-            for event in record.alarms_due(now):
+            for event in record.alarms_due(now, self._escalation(record)):
                 key = (event.session_id, event.kind)
                 if key not in self._rung:
                     self._rung.add(key)
@@ -107,8 +112,15 @@ class AlarmClock(QObject):
         self._arm(now)
         self.evaluated.emit()
 
+    def _escalation(self, record: SessionRecord) -> int | None:
+        """The room's own workstation and a nurse station hear an alarm at once; every other
+        workstation only once it has gone unacknowledged for a minute."""
+        return None if self._hears_first(record) else ESCALATE_AFTER_S
+
     def _arm(self, now: datetime) -> None:
-        upcoming = [e.at for r in self._records if (e := r.next_alarm(now)) is not None]
+        upcoming = [
+            e.at for r in self._records if (e := r.next_alarm(now, self._escalation(r))) is not None
+        ]
         if self._timer is None or not upcoming:
             return
         due_ms = (min(upcoming) - as_utc(now)).total_seconds() * 1000
@@ -124,18 +136,32 @@ class NeedleWatch(QObject):
     evaluated = Signal()  # the alarm clock has looked at the time (relayed to this thread)
     _push = Signal(object)
     _poke = Signal()
-    _loaded = Signal(object, bool)  # records or None, whether the read failed
+    _loaded = Signal(object, bool, int)  # records or None, whether it failed, generation
+    _remote = Signal()  # another workstation or window committed a change
+    _remote_live = Signal(bool)
 
-    def __init__(self, clock: Clock, loader: Loader, bell: AlarmBell) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        loader: Loader,
+        bell: AlarmBell,
+        *,
+        workstation: str = "",
+        nurse_station: bool = False,
+    ) -> None:
         super().__init__()
         self._clock = clock
         self._loader = loader
+        self.workstation = workstation
+        self.nurse_station = nurse_station
         self.records: dict[int, SessionRecord] = {}
-        self.live = True
+        self._reads_ok = True
+        self._channel_ok = True
+        self.channel_connected = False  # the change channel has answered at least once
         self._reading = threading.Lock()
         self._thread = QThread()
         self._thread.setObjectName("needle alarm clock")
-        self.alarm_clock = AlarmClock(clock, bell)
+        self.alarm_clock = AlarmClock(clock, bell, self.hears_first)
         self.alarm_clock.moveToThread(self._thread)
         self._thread.started.connect(self.alarm_clock.start)
         self._push.connect(self.alarm_clock.watch)
@@ -144,6 +170,9 @@ class NeedleWatch(QObject):
         self.alarm_clock.rang.connect(self.alarm, queued)
         self.alarm_clock.evaluated.connect(self.evaluated, queued)
         self._loaded.connect(self._on_loaded, queued)
+        self._remote.connect(self.reload_in_background, queued)
+        self._remote_live.connect(self._set_channel_live, queued)
+        self._generation = 0  # counts local updates: a read begun before one is stale
         self._thread.start()
         app = QCoreApplication.instance()
         if app is not None:  # however the program ends, the alarm clock's thread ends first
@@ -151,6 +180,15 @@ class NeedleWatch(QObject):
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.reload_in_background)
+
+    def hears_first(self, record: SessionRecord) -> bool:
+        """Called from the alarm clock's thread: reads two strings set before it started."""
+        return (
+            self.nurse_station
+            or not record.workstation
+            or not self.workstation
+            or record.workstation == self.workstation
+        )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -169,9 +207,12 @@ class NeedleWatch(QObject):
     def reload_in_background(self) -> None:
         if not self._reading.acquire(blocking=False):
             return  # the previous read is still waiting on the database
-        threading.Thread(target=self._read, name="needle watch read", daemon=True).start()
+        generation = self._generation
+        threading.Thread(
+            target=self._read, args=(generation,), name="needle watch read", daemon=True
+        ).start()
 
-    def _read(self) -> None:
+    def _read(self, generation: int) -> None:
         try:
             records: list[SessionRecord] | None = self._loader()
             failed = False
@@ -180,16 +221,40 @@ class NeedleWatch(QObject):
             records, failed = None, True
         finally:
             self._reading.release()
-        self._loaded.emit(records, failed)
+        self._loaded.emit(records, failed, generation)
 
-    def _on_loaded(self, records: list[SessionRecord] | None, failed: bool) -> None:
+    def _on_loaded(
+        self, records: list[SessionRecord] | None, failed: bool, generation: int
+    ) -> None:
+        if generation != self._generation:
+            self.reload_in_background()  # this window changed something meanwhile: read again
+            return
         if records is not None:
             self._replace(records)
         self._set_live(not failed)
 
+    # -- the change channel (called from the listener's thread) ---------------------------
+
+    def remote_changed(self) -> None:
+        self._remote.emit()
+
+    def remote_live(self, live: bool) -> None:
+        self._remote_live.emit(live)
+
+    @property
+    def live(self) -> bool:
+        """The database answers and the change channel works: what is shown is current."""
+        return self._reads_ok and self._channel_ok
+
     def _set_live(self, live: bool) -> None:
-        if live != self.live:
-            self.live = live
+        if live != self._reads_ok:
+            self._reads_ok = live
+            self.changed.emit()
+
+    def _set_channel_live(self, live: bool) -> None:
+        self.channel_connected = self.channel_connected or live
+        if live != self._channel_ok:
+            self._channel_ok = live
             self.changed.emit()
 
     def start_polling(self) -> None:
@@ -199,6 +264,7 @@ class NeedleWatch(QObject):
 
     def update(self, record: SessionRecord) -> None:
         """A session this window just changed: no need to wait for the next read."""
+        self._generation += 1
         if record.watched:
             self.records[record.id] = record
         else:

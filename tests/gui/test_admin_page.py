@@ -19,6 +19,7 @@ from acudesk.services.container import Services
 from acudesk.ui.dialogs.user_dialog import CredentialDialog, UserDialog
 from acudesk.ui.views.admin_page import AdminPage
 from tests.gui.conftest import user_id
+from tests.unit.services.tamper import guards_lifted
 
 LEFT = Qt.MouseButton.LeftButton
 ONLY_ADMIN = "Only the clinic administrator may"
@@ -456,12 +457,13 @@ def test_checking_the_audit_trail_reports_intact_then_the_broken_event(
     assert tab.verify_label.objectName() == "ok"
     assert not tab.verify_progress.isVisible() and tab.verify_button.isEnabled()
 
-    with demo_services.db.engine.begin() as connection:
+    with guards_lifted(demo_services.db) as connection:  # the database itself refuses it
         connection.execute(text("UPDATE audit_events SET after = '{}' WHERE id = 3"))
     with qtbot.waitSignal(tab.verify_task.finished, timeout=30000):
         qtbot.mouseClick(tab.verify_button, LEFT)
 
-    assert tab.verify_label.text().startswith("The audit trail is broken at event 3")
+    assert tab.verify_label.text().startswith("The audit trail is broken: 1 problem")
+    assert "Event 3 was edited after it was written" in tab.verify_label.text()
     assert tab.verify_label.objectName() == "error"
 
 

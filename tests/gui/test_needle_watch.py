@@ -395,3 +395,17 @@ def test_the_sound_is_checked_again_when_a_timer_starts(
     qtbot.keyClick(window.session_page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     assert window.session_page.stack.currentWidget() is window.session_page.removal
     assert len(asked) == 2
+
+
+def test_a_warning_about_the_records_stays_above_every_page(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services
+) -> None:
+    window = make_window()
+    window.strip.set_banner("records", "The audit trail is broken at event 3.")
+    banner = window.strip.banners["records"]
+    assert banner.isVisible() and window.gate_showing
+    window.set_acting_user(user_id(demo_services, "ivanova"))
+    window.open_patient(patient_id(demo_services, "Maria"))
+    assert banner.isVisible() and "event 3" in banner.text()
+    window.strip.set_banner("records", "")
+    assert not banner.isVisible()

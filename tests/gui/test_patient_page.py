@@ -124,6 +124,7 @@ def test_an_empty_name_is_refused_next_to_the_field_and_nothing_typed_is_lost(
     before = len(room.services.patients.search())
     dialog = new_dialog(qtbot, room.services, room.nurse)
     type_date(qtbot, dialog, "03021987")
+    dialog.sex_combo.setCurrentIndex(dialog.sex_combo.findText("Male"))
     qtbot.keyClicks(dialog.complaints_edit, "Neck pain.")
     dialog.diagnosis_combo.setCurrentIndex(0)
 

@@ -21,6 +21,7 @@ from acudesk.domain.session_flow import Stage
 from acudesk.domain.session_record import AlarmPriority
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
+from acudesk.ui.dialogs.sign_dialog import SignDialog
 from acudesk.ui.main_window import MainWindow
 from tests.gui.conftest import (
     RecordingBell,
@@ -49,6 +50,12 @@ TEN_NEEDLES = (
 def _count(services: Services, model: type[m.Base]) -> int:
     with services.db.reading() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _type_pin(qtbot: QtBot, dialog: SignDialog | None, pin: str) -> None:
+    assert dialog is not None and dialog.isVisible()
+    qtbot.keyClicks(dialog.secret_edit, pin)
+    qtbot.keyClick(dialog.secret_edit, Qt.Key.Key_Return)
 
 
 def _open_maria_session(window: MainWindow, services: Services, doctor: int) -> int:
@@ -83,7 +90,8 @@ def _confirm_checklist(
         if step is ChecklistStep.NEEDLES:
             form = panel.pack_form
             qtbot.keyClicks(form.lot_edit, "240915B")
-            form.expiry_edit.setDate(expiry or QDate(2028, 6, 30))
+            typed = (expiry or QDate(2028, 6, 30)).toString("dd.MM.yyyy")
+            qtbot.keyClicks(form.expiry_edit, typed)
             form.intact_check.setChecked(True)
             qtbot.mouseClick(form.record_button, Qt.MouseButton.LeftButton)
             if stop_at_pack:
@@ -198,6 +206,12 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     qtbot.keyClicks(page.outcome.notes, "Tolerated well.")
     qtbot.mouseClick(page.outcome.save_button, Qt.MouseButton.LeftButton)
     qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.outcome.sign_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert page.stack.currentWidget() is page.outcome  # nothing is signed before the PIN
+    qtbot.keyClicks(dialog.secret_edit, "1111")
+    qtbot.keyClick(dialog.secret_edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
     assert page.stack.currentWidget() is page.record
     record = page.record.browser.toPlainText()
     assert "Signed by Dr Elena Ivanova" in record
@@ -394,7 +408,7 @@ def test_signed_session_is_read_only_on_screen(
     clock.advance(minutes=20)
     s.end_rest(nurse, session_id)
     s.record_outcome(doctor, session_id, pain_before=4, pain_after=2)
-    s.sign(doctor, session_id)
+    s.sign(doctor, session_id, "1111")
     window.open_session(session_id)
     page = window.session_page
     assert page.stack.currentWidget() is page.record
@@ -408,10 +422,14 @@ def test_signed_session_is_read_only_on_screen(
     qtbot.keyClicks(page.record.addendum_edit, "Pain after was 3 on re-asking.")
     assert not page.record.addendum_button.isEnabled()
     assert "acupuncturist" in page.record.addendum_button.toolTip()
-    page.record.add_addendum()  # even sent, the service refuses it
+    page.record.add_addendum()  # even sent with her PIN, the service refuses it
+    _type_pin(qtbot, page.record.sign_dialog, "3333")
     assert "acupuncturist" in page.record.error_label.text()
+    assert page.record.addendum_edit.toPlainText() == "Pain after was 3 on re-asking."
     window.set_acting_user(doctor)
     qtbot.mouseClick(page.record.addendum_button, Qt.MouseButton.LeftButton)
+    _type_pin(qtbot, page.record.sign_dialog, "1111")
+    assert page.record.addendum_edit.toPlainText() == ""
     record = page.record.browser.toPlainText()
     assert "Addendum by Dr Elena Ivanova" in record and "Pain after was 3" in record
     assert "Pain before 4, after 2" in record  # the original stays visible
@@ -629,3 +647,42 @@ def test_the_alarm_rings_while_the_window_itself_is_busy(
         time.sleep(0.01)  # the window's own thread never returns to its event loop here
     assert bell.priorities == [AlarmPriority.MEDIUM]
     window.close()
+
+
+def test_signing_asks_for_the_pin_and_a_wrong_one_keeps_the_record_open(
+    qtbot: QtBot, make_window: WindowFactory, demo_services: Services, clock: FakeClock
+) -> None:
+    window = make_window()
+    session_id, doctor, nurse = _ready_for_needles(qtbot, window, demo_services)
+    _log(qtbot, window, "GB20", "Left", 8)
+    s = demo_services.sessions
+    s.start_retention(doctor, session_id)
+    s.remove_all(nurse, session_id, "1")
+    clock.advance(minutes=20)
+    s.end_rest(nurse, session_id)
+    window.open_session(session_id)
+    page = window.session_page
+    window.set_acting_user(doctor)
+    page.outcome.pain_before.setValue(5)
+    page.outcome.pain_after.setValue(2)
+    qtbot.keyClicks(page.outcome.notes, "Felt warmth at GB20.")
+    qtbot.mouseClick(page.outcome.sign_button, Qt.MouseButton.LeftButton)
+    dialog = page.outcome.sign_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.secret_edit.echoMode() == dialog.secret_edit.EchoMode.Password
+    _type_pin(qtbot, dialog, "9999")
+    assert dialog.isVisible() and "PIN or password is not correct" in dialog.error_label.text()
+    assert dialog.secret_edit.text() == ""
+    assert s.view(session_id).signed_at is None
+    assert page.outcome.notes.toPlainText() == "Felt warmth at GB20."  # what was typed stays
+    with demo_services.db.reading() as db:
+        user = db.get(m.User, doctor)
+        assert user is not None and user.failed_attempts == 1
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and page.stack.currentWidget() is page.outcome
+    qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    _type_pin(qtbot, page.outcome.sign_dialog, "demo-ivanova")  # the password signs too
+    assert page.stack.currentWidget() is page.record
+    view = s.view(session_id)
+    assert view.signed_by == "Dr Elena Ivanova" and view.notes == "Felt warmth at GB20."
+    assert demo_services.audit.verify().intact

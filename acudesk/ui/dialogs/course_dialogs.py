@@ -106,7 +106,10 @@ class DurationDialog(QDialog):
         self.setMinimumWidth(560)
         self._submit = submit
         self.minutes_spin = QSpinBox()
-        self.minutes_spin.setRange(MIN_SESSION_MIN, MAX_SESSION_MIN)
+        # Wider than the bounds on purpose: a spin box would drop the "0" of a typed "50" and
+        # keep "5 min"; the bounds refuse 50 on save, in words that name them.
+        self.minutes_spin.setRange(0, 999)
+        self.minutes_spin.setToolTip(f"{MIN_SESSION_MIN} to {MAX_SESSION_MIN} minutes")
         self.minutes_spin.setSuffix(" min")
         self.minutes_spin.setValue(row.minutes)
         self.reason_edit = QLineEdit()

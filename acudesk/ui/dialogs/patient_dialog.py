@@ -30,7 +30,7 @@ from acudesk.domain.regions import BODY_REGIONS
 from acudesk.domain.screening import age_on
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
-from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint
+from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint, plain_label
 
 PROCEDURES = (
     ("massage_days", "Massage"),
@@ -90,7 +90,7 @@ class PatientDialog(QDialog):
             "Register patient" if patient is None else "Save changes"
         )
 
-        heading = QLabel(title)
+        heading = plain_label(title)  # holds the patient's name when editing
         heading.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -111,6 +111,7 @@ class PatientDialog(QDialog):
         self.name_edit.setPlaceholderText("First name and surname")
         self.name_edit.setMaxLength(200)
         self.sex_combo = QComboBox()
+        self.sex_combo.addItem("choose", None)  # chosen by whoever registers, never a default
         for sex in Sex:
             self.sex_combo.addItem(sex.label, sex.value)
         self.dob_edit = QDateEdit()
@@ -143,6 +144,7 @@ class PatientDialog(QDialog):
 
         self.name_error = error_label()
         self.dob_error = error_label()
+        self.sex_error = error_label()
         self.diagnosis_error = error_label()
         dob_row = QHBoxLayout()
         dob_row.addWidget(self.dob_edit)
@@ -154,6 +156,7 @@ class PatientDialog(QDialog):
         form.addRow("Full name", self.name_edit)
         form.addRow("", self.name_error)
         form.addRow("Sex", self.sex_combo)
+        form.addRow("", self.sex_error)
         form.addRow("Date of birth", dob_row)
         form.addRow("", self.dob_error)
         form.addRow("Contact", self.contact_edit)
@@ -284,6 +287,9 @@ class PatientDialog(QDialog):
                 "Date of birth: enter the patient's date of birth (dd.mm.yyyy).",
                 field="date_of_birth",
             )
+        sex = self.sex_combo.currentData()
+        if sex is None:
+            raise RuleViolation("sex_required", "Sex: choose the patient's sex.", field="sex")
         code = self.diagnosis_combo.currentData()
         days = {
             key: frozenset(n for n, box in enumerate(boxes, start=1) if box.isChecked())
@@ -296,7 +302,7 @@ class PatientDialog(QDialog):
         )
         return PatientInput(
             full_name=self.name_edit.text(),
-            sex=Sex(self.sex_combo.currentData()),
+            sex=Sex(sex),
             date_of_birth=as_date(self.dob_edit.date()),
             diagnosis_code=str(code) if code is not None else "",
             contact=self.contact_edit.text(),
@@ -346,6 +352,7 @@ class PatientDialog(QDialog):
     def _field_places(self) -> dict[str, tuple[QLabel, QWidget, int]]:
         return {
             "name": (self.name_error, self.name_edit, 0),
+            "sex": (self.sex_error, self.sex_combo, 0),
             "date_of_birth": (self.dob_error, self.dob_edit, 0),
             "diagnosis": (self.diagnosis_error, self.diagnosis_combo, 0),
             "days": (self.days_error, self._procedures_page, 1),

@@ -50,6 +50,7 @@ def _password_edit(placeholder: str) -> QLineEdit:
 
 def _error_label() -> QLabel:
     label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # a refusal may quote what was typed
     label.setObjectName("error")
     label.setWordWrap(True)
     return label
@@ -91,7 +92,14 @@ class FirstAdministratorPage(QWidget):
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
         self.create_button.clicked.connect(self.create_administrator)
-        self.pin.returnPressed.connect(self.create_administrator)
+        for edit in (
+            self.username,
+            self.full_name,
+            self.password,
+            self.password_again,
+            self.pin,
+        ):
+            edit.returnPressed.connect(self.create_administrator)  # Enter from any field
 
     def create_administrator(self) -> None:
         if self.password.text() != self.password_again.text():

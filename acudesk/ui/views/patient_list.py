@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from acudesk.services.container import Services
 from acudesk.ui.models.patient_table_model import PatientTableModel
+from acudesk.ui.widgets.forms import plain_label
 
 
 class PatientListView(QWidget):
@@ -44,7 +45,7 @@ class PatientListView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.empty_hint = QLabel()
+        self.empty_hint = plain_label()  # quotes the search as typed
         self.empty_hint.setObjectName("muted")
         self.empty_hint.setWordWrap(True)
         self.new_button = QPushButton("New patient (Ctrl+N)")

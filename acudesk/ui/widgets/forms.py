@@ -20,8 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 
-def _label(text: str, name: str, *, wrap: bool, selectable: bool) -> QLabel:
+def plain_label(text: str = "") -> QLabel:
+    """A label that shows its text as typed: a name like "<b>Bold</b> Test" keeps its brackets.
+
+    QLabel guesses rich text from the first tag it sees; patients' names, typed notes and
+    refusals that quote them are never markup. A label meant to show markup says so itself.
+    """
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def _label(text: str, name: str, *, wrap: bool, selectable: bool) -> QLabel:
+    label = plain_label(text)
     if name:
         label.setObjectName(name)
     label.setWordWrap(wrap)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from acudesk.domain.session_record import Urgency, WatchLine
 
-_LOOK = {
+LOOK = {
     Urgency.RESTING: ("#e3eef8", "#0d2f4f", "#7aa7cf", "○"),
     Urgency.WAITING: ("#eef2f5", "#1d2b36", "#9aa7b2", "◌"),
     Urgency.RUNNING: ("#dff0e3", "#0f3d1f", "#2e7d46", "●"),
@@ -34,7 +34,7 @@ class WatchTile(QPushButton):
     def show_line(self, line: WatchLine, *, private: bool) -> None:
         self.line = line
         self.private = private
-        background, text, border, mark = _LOOK[line.urgency]
+        background, text, border, mark = LOOK[line.urgency]
         self.setText(f"{mark}  {line.text(private=private)}")
         self.setAccessibleName(f"Open session: {line.text(private=True)}")
         self.setToolTip("Open this session" + (" after logging in" if private else ""))
@@ -70,7 +70,8 @@ class WatchStrip(QFrame):
             " border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
         )
         self.live_banner.hide()
-        self.notices: dict[str, QLabel] = {}  # named banners: "backup", "storage", ...
+        # Other warnings every page must carry (the records' state, backups): one label each.
+        self.banners: dict[str, QLabel] = {}
         self.row = QHBoxLayout()
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.addStretch(1)
@@ -79,10 +80,7 @@ class WatchStrip(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.sound_banner)
         layout.addWidget(self.live_banner)
-        self.notice_column = QVBoxLayout()
-        self.notice_column.setContentsMargins(0, 0, 0, 0)
-        self.notice_column.setSpacing(4)
-        layout.addLayout(self.notice_column)
+        self._layout = layout
         layout.addLayout(self.row)
         self.setVisible(False)
 
@@ -126,39 +124,28 @@ class WatchStrip(QFrame):
         self.live_banner.setVisible(not live)
         self._update_visibility()
 
-    def set_notice(self, name: str, text: str) -> None:
-        """A banner of its own on every page (the gate and lock screen included), shown while
-        ``text`` is not empty: e.g. "backup" (no recent backup), "storage" (read-only, damaged).
-        It must hold no patient data: the gate shows it to anyone at the PC."""
-        label = self.notices.get(name)
+    def set_banner(self, key: str, text: str) -> None:
+        """A warning shown above every page until its text is cleared."""
+        label = self.banners.get(key)
         if label is None:
-            if not text:
-                return
             label = QLabel()
-            label.setObjectName("notice")
-            label.setAccessibleName(f"{name} notice")
+            label.setObjectName(f"{key}Banner")
             label.setWordWrap(True)
-            label.setStyleSheet(
-                "QLabel#notice { background: #fff3cd; color: #3d2a00; border: 2px solid #b07d00;"
-                " border-radius: 6px; padding: 4px 10px; font-weight: 600; }"
-            )
-            self.notice_column.addWidget(label)
-            self.notices[name] = label
+            label.setStyleSheet(self.live_banner.styleSheet().replace("liveBanner", f"{key}Banner"))
+            self._layout.insertWidget(2, label)
+            self.banners[key] = label
         label.setText(text)
         label.setVisible(bool(text))
         self._update_visibility()
 
-    def notice(self, name: str) -> str:
-        label = self.notices.get(name)
+    def banner(self, key: str) -> str:
+        """The text of a banner ``set_banner`` shows, "" when none is shown."""
+        label = self.banners.get(key)
         return label.text() if label is not None and not label.isHidden() else ""
 
     def _update_visibility(self) -> None:
-        self.setVisible(
-            bool(self.tiles)
-            or not self.sound_banner.isHidden()
-            or not self.live_banner.isHidden()
-            or any(not label.isHidden() for label in self.notices.values())
-        )
+        banners = [self.sound_banner, self.live_banner, *self.banners.values()]
+        self.setVisible(bool(self.tiles) or any(not b.isHidden() for b in banners))
 
     def tile_for(self, session_id: int) -> WatchTile | None:
         return next((t for t in self.tiles if t.session_id == session_id), None)

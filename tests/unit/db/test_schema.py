@@ -34,6 +34,51 @@ def test_migrated_schema_matches_models(db: Database) -> None:
     assert current_revision(db.engine) == head_revision(db.engine)
 
 
+SIGNED_CHILDREN = (
+    "checklist_confirmations",
+    "needle_packs",
+    "needle_insertions",
+    "incidents",
+    "adverse_events",
+    "screenings",
+    "needle_removals",
+)
+
+
+def test_every_guard_trigger_is_in_place_at_head(db: Database) -> None:
+    """A migration that rebuilds a table (Alembic's batch mode on SQLite) drops its triggers
+    without a word: this names every guard the schema must still have."""
+    with db.engine.connect() as c:
+        if db.dialect == "sqlite":
+            found = set(
+                c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars()
+            )
+            wanted = {
+                "audit_events_no_update",
+                "audit_events_no_delete",
+                "audit_events_no_replace",
+                "signed_session_update",
+                "signed_session_delete",
+                "signed_session_replace",
+                "signed_addenda_update",
+                "signed_addenda_delete",
+                "signed_addenda_replace",
+                "signed_needle_removals_update_new",
+            }
+            for table in SIGNED_CHILDREN:
+                wanted |= {f"signed_{table}_{e}" for e in ("insert", "update", "delete", "replace")}
+                if table != "needle_removals":
+                    wanted.add(f"signed_{table}_update_new")
+        else:
+            found = set(
+                c.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars()
+            )
+            wanted = {"audit_events_append_only", "audit_events_no_truncate"}
+            for table in ("treatment_sessions", "addenda", *SIGNED_CHILDREN):
+                wanted |= {f"signed_{table}_guard", f"signed_{table}_no_truncate"}
+    assert wanted <= found, sorted(wanted - found)
+
+
 def _seed_session(db: Database) -> dict[str, int]:
     """The smallest chain of rows a needle insertion hangs from, written with raw SQL."""
     now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -24,6 +24,13 @@ class Clinic:
     admin: int
     patient: int
 
+    def pin(self, user_id: int) -> str:
+        """What the person types to sign: their PIN."""
+        return {self.admin: ADMIN_PIN, self.doctor: DOCTOR_PIN, self.nurse: NURSE_PIN}[user_id]
+
+
+ADMIN_PIN, DOCTOR_PIN, NURSE_PIN = "1000", "1111", "3333"
+
 
 MARIA = PatientInput(
     full_name="Maria Sokolova",
@@ -48,13 +55,13 @@ CERTIFICATE = CredentialInput(
 def clinic(services: Services) -> Clinic:
     users = services.users
     admin = users.create_user(
-        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="pw-12345"
+        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin=ADMIN_PIN, password="pw-12345"
     )
     doctor = users.create_user(
         "doc",
         "Dr Elena Ivanova",
         [Role.ACUPUNCTURIST],
-        pin="1111",
+        pin=DOCTOR_PIN,
         password="password-1",
         created_by=admin.id,
     )
@@ -62,7 +69,7 @@ def clinic(services: Services) -> Clinic:
         "nurse",
         "Olga Smirnova",
         [Role.NURSE],
-        pin="3333",
+        pin=NURSE_PIN,
         password="pw-12345",
         created_by=admin.id,
     )

@@ -26,7 +26,7 @@ from acudesk.services.container import Services
 from acudesk.services.restore import restore
 from acudesk.services.session_view import SessionView
 from acudesk.services.startup import MarkerKeeper, StorageGuard
-from tests.unit.services.conftest import Clinic, prepare, start
+from tests.unit.services.conftest import DOCTOR_PIN, Clinic, prepare, start
 
 POINTS = ["GB20", "BL23", "BL25", "SI14", "SI15", "BL11", "BL13", "LI4", "ST36", "BL40", "GB34"]
 
@@ -65,7 +65,7 @@ def _signed_session(clinic: Clinic, clock: FakeClock) -> int:
     clock.advance(minutes=20)
     s.end_rest(clinic.nurse, view.id)
     s.record_outcome(clinic.doctor, view.id, pain_before=5, pain_after=2)
-    s.sign(clinic.doctor, view.id)
+    s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     return view.id
 
 

@@ -188,7 +188,7 @@ def test_an_expired_certificate_stops_needles_timer_and_signing_in_a_colleagues_
     s.end_rest(clinic.nurse, view.id)
     s.record_outcome(clinic.doctor, view.id, pain_before=5, pain_after=3)
     with pytest.raises(RuleViolation, match="certificate"):
-        s.sign(colleague.id, view.id)
+        s.sign(colleague.id, view.id, "2222")
     assert s.view(view.id).signed_at is None
 
 

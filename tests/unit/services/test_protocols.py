@@ -15,7 +15,14 @@ from acudesk.domain.errors import NotFound, PermissionDenied, RuleViolation
 from acudesk.domain.needles import PackInput, Side
 from acudesk.domain.quick_entry import NeedleOrder, parse_quick_entry
 from acudesk.services.session_view import SessionView
-from tests.unit.services.conftest import MARIA, SPEC, Clinic, prepare, start
+from tests.unit.services.conftest import (
+    DOCTOR_PIN,
+    MARIA,
+    SPEC,
+    Clinic,
+    prepare,
+    start,
+)
 
 L, R, M = Side.LEFT, Side.RIGHT, Side.MIDLINE
 CERVICAL = "Cervical osteochondrosis, basic"
@@ -46,7 +53,7 @@ def _sign(clinic: Clinic, clock: FakeClock, view: SessionView) -> SessionView:
     clock.advance(minutes=20)
     view = s.end_rest(clinic.nurse, view.id)
     view = s.record_outcome(clinic.doctor, view.id, pain_before=5, pain_after=3)
-    return s.sign(clinic.doctor, view.id)
+    return s.sign(clinic.doctor, view.id, DOCTOR_PIN)
 
 
 # -- saving ---------------------------------------------------------------------------------------

@@ -24,12 +24,14 @@ from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.errors import AcuDeskError, PermissionDenied, RuleViolation, StaleRecord
-from acudesk.domain.needles import Side
+from acudesk.domain.needles import Condition, Side
 from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
 from tests.unit.services.conftest import CERTIFICATE, MARIA, Clinic, prepare
+
+INTACT = Condition.INTACT  # the condition both workstations record
 
 ROUNDS = 12
 SIGN_ROUNDS = 4
@@ -291,8 +293,22 @@ def test_both_remove_the_same_needle(rooms: Rooms) -> None:
     nurse, other = rooms.clinic.nurse, rooms.kuznetsova
     for needle in needles:
         results = race(
-            partial(rooms.one.sessions.remove_needle, nurse, session, needle),
-            partial(rooms.two.sessions.remove_needle, other, session, needle),
+            partial(
+                rooms.one.sessions.remove_needle,
+                nurse,
+                session,
+                needle,
+                Condition.INTACT,
+                bleeding=False,
+            ),
+            partial(
+                rooms.two.sessions.remove_needle,
+                other,
+                session,
+                needle,
+                Condition.INTACT,
+                bleeding=False,
+            ),
         )
         _winner, refusal = one_wins(results)
         assert isinstance(refusal, RuleViolation)
@@ -329,8 +345,8 @@ def test_both_sign_one_session(rooms: Rooms, clock: FakeClock) -> None:
         s.end_rest(rooms.clinic.nurse, session)
         s.record_outcome(doctor, session, pain_before=5, pain_after=2)
         results = race(
-            partial(rooms.one.sessions.sign, doctor, session),
-            partial(rooms.two.sessions.sign, rooms.petrov, session),
+            partial(rooms.one.sessions.sign, doctor, session, "1111"),
+            partial(rooms.two.sessions.sign, rooms.petrov, session, "2222"),
         )
         winner, refusal = one_wins(results)
         assert isinstance(refusal, RuleViolation) and refusal.rule == "signed"

@@ -54,7 +54,7 @@ def _outcome(c: Clinic, clock: FakeClock) -> SessionView:
 
 
 def _signed(c: Clinic, clock: FakeClock) -> SessionView:
-    return c.services.sessions.sign(c.doctor, _outcome(c, clock).id)
+    return c.services.sessions.sign(c.doctor, _outcome(c, clock).id, c.pin(c.doctor))
 
 
 def _alarm(c: Clinic, clock: FakeClock) -> SessionView:
@@ -80,6 +80,8 @@ def _undo(c: Clinic, u: int) -> SessionView:
         c.services.sessions.remove_needle(c.nurse, v.id, needle, Condition.INTACT, bleeding=False)
     return c.services.sessions.undo_removal(u, v.id, needle)
 
+
+ACTOR_PIN = "4321"  # the PIN of the user each row of the table acts as
 
 PERFORMERS: dict[Action, Perform] = {
     Action.REGISTER_PATIENT: lambda c, u, k: c.services.patients.register(u, MARIA),
@@ -141,9 +143,9 @@ PERFORMERS: dict[Action, Perform] = {
     Action.RECORD_OUTCOME: lambda c, u, k: c.services.sessions.record_outcome(
         u, _rested(c, k).id, pain_before=4, pain_after=1
     ),
-    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id),
+    Action.SIGN_SESSION: lambda c, u, k: c.services.sessions.sign(u, _outcome(c, k).id, ACTOR_PIN),
     Action.ADD_ADDENDUM: lambda c, u, k: c.services.sessions.add_addendum(
-        u, _signed(c, k).id, "Correction"
+        u, _signed(c, k).id, "Correction", ACTOR_PIN
     ),
     Action.EXPORT_RECORD: lambda c, u, k: c.services.sessions.export_record(
         u, _signed(c, k).id, Path(tempfile.mkdtemp(prefix="acudesk-export-"))
@@ -173,7 +175,7 @@ def test_action_as_role(clinic: Clinic, clock: FakeClock, action: Action, role: 
         f"only-{role.value}",
         f"Test {role.label}",
         [role],
-        pin="4321",
+        pin=ACTOR_PIN,
         password="pw-12345",
         created_by=clinic.admin,
     )

@@ -66,6 +66,9 @@ class SessionActions(RuleBasedStateMachine):
         super().__init__()
         path = self.workdir / "run.sqlite3"
         shutil.copy(self.clinic_file, path)
+        # The copy's audit trail is sealed with the original's key, which lives beside it.
+        key = self.clinic_file.with_name(self.clinic_file.name + ".audit-key")
+        shutil.copy(key, path.with_name(path.name + ".audit-key"))
         self.clock = FakeClock()
         self.services = Services.build(Database(make_engine(f"sqlite:///{path}"), self.clock))
         users = {u.username: u.id for u in self.services.users.list_users()}
@@ -184,7 +187,7 @@ class SessionActions(RuleBasedStateMachine):
 
     @rule()
     def sign(self) -> None:
-        self._try(lambda: self.services.sessions.sign(self.c.doctor, self.session_id))
+        self._try(lambda: self.services.sessions.sign(self.c.doctor, self.session_id, "1111"))
 
     @rule(steps=st.integers(1, 12))
     def next_steps_as_a_careful_team_would(self, steps: int) -> None:

@@ -20,7 +20,15 @@ from acudesk.domain.session_flow import Stage
 from acudesk.domain.timer import TimerPhase
 from acudesk.services.container import Services
 from acudesk.services.sessions import AdverseEventInput
-from tests.unit.services.conftest import MARIA, SPEC, Clinic, prepare, start
+from tests.unit.services.conftest import (
+    DOCTOR_PIN,
+    MARIA,
+    NURSE_PIN,
+    SPEC,
+    Clinic,
+    prepare,
+    start,
+)
 
 SPINE = [("GB20", Side.LEFT), ("GB20", Side.RIGHT), ("GV14", Side.MIDLINE)]
 
@@ -62,7 +70,7 @@ def test_a_whole_session_from_screening_to_signature(clinic: Clinic, clock: Fake
         notes="Tolerated well.",
         adverse_events=[AdverseEventInput("bleeding", "mild", "GB20 left", "Pressed 1 min")],
     )
-    view = s.sign(clinic.doctor, view.id)
+    view = s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     assert view.signed_at == clock.now()
     assert view.signed_by == "Dr Elena Ivanova"
     assert view.content_hash and len(view.content_hash) == 64
@@ -263,7 +271,7 @@ def test_session_cannot_close_while_a_needle_is_in(clinic: Clinic, clock: FakeCl
     with pytest.raises(RuleViolation, match="2 needles"):
         s.end_rest(clinic.nurse, view.id, "reason")
     with pytest.raises(RuleViolation, match="needle"):
-        s.sign(clinic.doctor, view.id)
+        s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     assert s.view(view.id).signed_at is None
 
 
@@ -317,11 +325,11 @@ def test_signed_session_is_refused_by_the_service(clinic: Clinic, clock: FakeClo
     clock.advance(minutes=20)
     s.end_rest(clinic.nurse, view.id)
     s.record_outcome(clinic.doctor, view.id, pain_before=5, pain_after=2)
-    s.sign(clinic.doctor, view.id)
+    s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     with pytest.raises(RuleViolation, match="signed"):
         s.record_outcome(clinic.doctor, view.id, pain_before=0, pain_after=0)
     with pytest.raises(RuleViolation, match="signed"):
-        s.sign(clinic.doctor, view.id)
+        s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     assert s.view(view.id).pain_before == 5
 
 
@@ -338,7 +346,7 @@ def test_roles_nurse_prepares_and_removes_but_never_needles_or_signs(clinic: Cli
     with pytest.raises(PermissionDenied):
         s.confirm_check(clinic.admin, view.id, ChecklistStep.IDENTITY)
     with pytest.raises(PermissionDenied):
-        s.sign(clinic.nurse, view.id)
+        s.sign(clinic.nurse, view.id, NURSE_PIN)
 
 
 def test_course_plan_and_duration_override(clinic: Clinic) -> None:

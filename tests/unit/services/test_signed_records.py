@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.errors import RuleViolation
 from acudesk.domain.needles import Side
-from tests.unit.services.conftest import Clinic, prepare, start
+from tests.unit.services.conftest import DOCTOR_PIN, Clinic, prepare, start
 
 
 def _signed_session(clinic: Clinic, clock: FakeClock) -> int:
@@ -24,7 +24,7 @@ def _signed_session(clinic: Clinic, clock: FakeClock) -> int:
     clock.advance(minutes=20)
     s.end_rest(clinic.nurse, view.id)
     s.record_outcome(clinic.doctor, view.id, pain_before=5, pain_after=2)
-    s.sign(clinic.doctor, view.id)
+    s.sign(clinic.doctor, view.id, DOCTOR_PIN)
     return view.id
 
 
@@ -71,7 +71,7 @@ def test_addendum_keeps_the_original_visible(clinic: Clinic, clock: FakeClock) -
     original = clinic.services.sessions.view(sid)
     clock.advance(minutes=5)
     view = clinic.services.sessions.add_addendum(
-        clinic.doctor, sid, "Pain after was 3, not 2 (patient re-asked)."
+        clinic.doctor, sid, "Pain after was 3, not 2 (patient re-asked).", DOCTOR_PIN
     )
     assert view.pain_after == original.pain_after == 2
     assert view.content_hash == original.content_hash
@@ -80,43 +80,6 @@ def test_addendum_keeps_the_original_visible(clinic: Clinic, clock: FakeClock) -
     assert addendum.written_at == original.signed_at + timedelta(minutes=5)  # type: ignore[operator]
     with pytest.raises(DBAPIError, match="signed"), clinic.services.db.engine.begin() as c:
         c.execute(text("UPDATE addenda SET text = 'changed'"))
-
-
-def _tamper(clinic: Clinic, sql: str) -> None:
-    with clinic.services.db.engine.begin() as c:
-        c.execute(text(sql))
-
-
-@pytest.mark.parametrize(
-    ("sql", "problem"),
-    [
-        ("UPDATE audit_events SET after = '{}' WHERE id = 3", "content was changed"),
-        ("DELETE FROM audit_events WHERE id = 3", "does not follow"),
-        (
-            "INSERT INTO audit_events (id, at, user_id, workstation, action, entity, entity_id, "
-            "patient_id, before, after, prev_hash, hash) SELECT 1000, at, user_id, workstation, "
-            "action, entity, entity_id, patient_id, before, after, hash, "
-            "'f00d' || substr(hash, 5) FROM audit_events WHERE id = (SELECT max(id) FROM "
-            "audit_events)",
-            "content was changed",
-        ),
-        (
-            "UPDATE audit_events SET id = -3 WHERE id = 3; "
-            "UPDATE audit_events SET id = 3 WHERE id = 4; "
-            "UPDATE audit_events SET id = 4 WHERE id = -3",
-            "does not follow",
-        ),
-    ],
-)
-def test_audit_verify_finds_edited_deleted_inserted_and_reordered_events(
-    clinic: Clinic, sql: str, problem: str
-) -> None:
-    assert clinic.services.audit.verify().intact
-    for statement in sql.split("; "):  # a reorder swaps two events through a free id
-        _tamper(clinic, statement)
-    report = clinic.services.audit.verify()
-    assert not report.intact
-    assert problem in report.text
 
 
 def test_export_writes_the_signed_record_and_is_audited(

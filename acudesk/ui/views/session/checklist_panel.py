@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position, next_step
-from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.errors import AcuDeskError, RuleViolation
 from acudesk.domain.gs1 import parse_gs1
 from acudesk.domain.needles import Material, NeedleSpec, PackInput
 from acudesk.services.container import Services
@@ -53,10 +52,12 @@ class PackForm(QGroupBox):
         self.code_note.hide()
         self.lot_edit = QLineEdit()
         self.lot_edit.setPlaceholderText("Lot number, e.g. 240915B")
-        self.expiry_edit = QDateEdit()
-        self.expiry_edit.setDisplayFormat("dd.MM.yyyy")
-        self.expiry_edit.setCalendarPopup(True)
-        self.expiry_edit.setDate(QDate.currentDate().addYears(2))
+        # Typed from the box, never a guess: a date field cannot be empty, so a text field.
+        self.expiry_edit = QLineEdit()
+        self.expiry_edit.setObjectName("packExpiry")
+        self.expiry_edit.setPlaceholderText("dd.mm.yyyy from the box")
+        self.expiry_edit.setMaxLength(10)
+        self.expiry_edit.setMinimumWidth(150)
         self.material_combo = QComboBox()
         for material in Material:
             self.material_combo.addItem(material.label, material)
@@ -105,8 +106,7 @@ class PackForm(QGroupBox):
             return
         self.gtin = code.gtin
         self.lot_edit.setText(code.lot)
-        if code.expiry is not None:
-            self.expiry_edit.setDate(QDate(code.expiry.year, code.expiry.month, code.expiry.day))
+        self.expiry_edit.setText(f"{code.expiry:%d.%m.%Y}" if code.expiry is not None else "")
         spec = self._services.protocols.known_spec(code.gtin)
         if spec is not None:
             self.material_combo.setCurrentIndex(self.material_combo.findData(spec.material))
@@ -123,10 +123,25 @@ class PackForm(QGroupBox):
         self.code_note.show()
 
     def pack(self) -> PackInput:
-        d = self.expiry_edit.date()
-        return PackInput(
-            self.lot_edit.text(), date(d.year(), d.month(), d.day()), self.intact_check.isChecked()
-        )
+        """What the form holds; an expiry not entered or not a date is refused here, by name."""
+        return PackInput(self.lot_edit.text(), self.expiry(), self.intact_check.isChecked())
+
+    def expiry(self) -> date:
+        text = self.expiry_edit.text().strip()
+        if not text:
+            raise RuleViolation(
+                "expiry_missing",
+                "Expiry: enter the expiry date from the box label (dd.mm.yyyy).",
+                field="expiry",
+            )
+        try:
+            return datetime.strptime(text, "%d.%m.%Y").date()
+        except ValueError:
+            raise RuleViolation(
+                "expiry_not_a_date",
+                f"Expiry: '{text}' is not a date; type it as on the box, e.g. 30.06.2028.",
+                field="expiry",
+            ) from None
 
     def spec(self) -> NeedleSpec:
         return NeedleSpec(
@@ -136,7 +151,9 @@ class PackForm(QGroupBox):
         )
 
     def clear_after_recording(self) -> None:
+        """Every box is read afresh: nothing of the last pack stays to be taken for this one."""
         self.lot_edit.clear()
+        self.expiry_edit.clear()
         self.code_edit.clear()
         self.code_note.hide()
         self.gtin = ""
@@ -172,6 +189,8 @@ class ChecklistPanel(StepPanel):
         self.layout_.addWidget(self.current_label)
 
         self.position_combo = QComboBox()
+        self.position_combo.setObjectName("positionCombo")
+        self.position_combo.addItem("choose the position", None)
         for position in Position:
             self.position_combo.addItem(position.label, position)
         self.agent_combo = QComboBox()
@@ -179,6 +198,7 @@ class ChecklistPanel(StepPanel):
         self.agent_combo.addItems(AGENTS)
         self.agent_combo.setCurrentIndex(-1)
         self.agent_combo.setPlaceholderText("Aseptic agent used")
+        self._session_id: int | None = None
         self.pack_form = PackForm(services)
         self.packs_label = muted_label()
         self.extra = QWidget()
@@ -200,6 +220,10 @@ class ChecklistPanel(StepPanel):
         self.pack_form.record_button.clicked.connect(self.record_pack)
 
     def show_view(self, view: SessionView) -> None:
+        if view.id != self._session_id:  # another patient: nothing carried over from the last
+            self._session_id = view.id
+            self._clear_choices()
+            self.pack_form.clear_after_recording()
         super().show_view(view)
         done = {c.step: c for c in view.checks}
         upcoming = next_step(view.done_steps)
@@ -248,27 +272,36 @@ class ChecklistPanel(StepPanel):
         step = next_step(self.view.done_steps)
         if step is None:
             return
+        chosen = self.position_combo.currentData()
         position = (
-            Position(self.position_combo.currentData()) if step is ChecklistStep.POSITION else None
+            Position(chosen) if step is ChecklistStep.POSITION and chosen is not None else None
         )
         agent = self.agent_combo.currentText() if step is ChecklistStep.SKIN_DISINFECTED else None
-        self._run(
+        if self._run(
             lambda user, sid: self._services.sessions.confirm_check(
                 user, sid, step, position=position, agent=agent
             )
-        )
+        ):
+            self._clear_choices()
+
+    def _clear_choices(self) -> None:
+        self.position_combo.setCurrentIndex(0)
+        self.agent_combo.setCurrentIndex(-1)
+        self.agent_combo.clearEditText()
 
     def record_pack(self) -> None:
-        pack, spec, gtin = self.pack_form.pack(), self.pack_form.spec(), self.pack_form.gtin
+        form = self.pack_form
+        spec, gtin = form.spec(), form.gtin
         if self._run(
             lambda user, sid: self._services.sessions.register_pack(
-                user, sid, pack, spec, gtin=gtin
+                user, sid, form.pack(), spec, gtin=gtin
             )
         ):
             self.pack_form.clear_after_recording()
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {
+            "position": self.position_combo,
             "agent": self.agent_combo,
             "lot": self.pack_form.lot_edit,
             "expiry": self.pack_form.expiry_edit,

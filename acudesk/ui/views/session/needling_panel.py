@@ -67,7 +67,7 @@ class NeedlingPanel(StepPanel):
             self.side_combo.addItem(side.value.capitalize(), side)
         self.depth_spin = QDoubleSpinBox()
         self.depth_spin.setObjectName("depthSpin")
-        self.depth_spin.setRange(0.0, 40.0)
+        self.depth_spin.setRange(0.0, 999.0)  # a typed "45" stays 45 and is refused in words
         self.depth_spin.setDecimals(1)
         self.depth_spin.setSingleStep(0.5)
         self.depth_spin.setValue(5.0)
@@ -118,6 +118,7 @@ class NeedlingPanel(StepPanel):
 
         self.point_edit.textChanged.connect(self._on_point_text_changed)
         self.point_edit.returnPressed.connect(self.log_needle)
+        self.depth_spin.lineEdit().returnPressed.connect(self.log_needle)
         self.log_button.clicked.connect(self.log_needle)
         self.start_button.clicked.connect(self.start_timer)
         self.take_out_button.clicked.connect(self.take_out_selected)
@@ -214,6 +215,9 @@ class NeedlingPanel(StepPanel):
             self.quick.entry.clear()
             self.deep_check.setChecked(False)
             self.quick.entry.setFocus()
+        else:  # whatever part the refusal names, it is corrected here, typed over
+            self.quick.entry.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.quick.entry.selectAll()
 
     def log_set(self) -> None:
         chosen, pack = self.quick.set_combo.currentData(), self._pack()

@@ -16,6 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.roles import Action
+from acudesk.domain.session_flow import can
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.services.sessions import ADVERSE_KINDS, SEVERITIES, AdverseEventInput
@@ -174,10 +177,22 @@ class OutcomePanel(StepPanel):
         )
 
     def sign(self) -> None:
-        """Signing saves what is on the form first, so the signature covers what is seen."""
+        """Signing saves what is on the form first, so the signature covers what is seen, then
+        asks for the signer's PIN or password."""
         if self.view is not None and self.view.signed_at is None and not self.save():
             return
-        self._run(self._services.sessions.sign)
+        if self.view is not None:
+            try:
+                can(Action.SIGN_SESSION, self.view.facts(self._services.clock.now()))
+            except AcuDeskError as error:
+                self.show_error(str(error))
+                return
+        self._ask_signature(
+            "Sign the session",
+            "Your signature closes the record: it becomes read-only, and later corrections "
+            "are signed addenda.",
+            self._services.sessions.sign,
+        )
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {"pain": self.pain_before, "adverse_event": self.kind_combo}

@@ -59,9 +59,18 @@ class RecordPanel(StepPanel):
         self.browser.setHtml(record_html(view))
 
     def add_addendum(self) -> None:
+        """Asks for the author's PIN or password; the typed text stays until it is signed."""
         text = self.addendum_edit.toPlainText()
-        if self._run(lambda user, sid: self._services.sessions.add_addendum(user, sid, text)):
-            self.addendum_edit.clear()
+        if not text.strip():
+            self.show_error("Addendum: write the correction.")
+            self.addendum_edit.setFocus()
+            return
+        self._ask_signature(
+            "Sign the addendum",
+            "The signed record stays as it was; your addendum is shown below it.",
+            lambda user, sid, secret: self._services.sessions.add_addendum(user, sid, text, secret),
+            self.addendum_edit.clear,
+        )
 
     def export_record(self) -> None:
         user = self._acting_user()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -20,6 +18,7 @@ from acudesk.domain.roles import PERMISSIONS, Action, Role, may
 from acudesk.domain.session_flow import Stage
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
+from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.session.base import ActingUser, StepPanel
 from acudesk.ui.views.session.checklist_panel import ChecklistPanel
 from acudesk.ui.views.session.needling_panel import NeedlingPanel
@@ -28,6 +27,7 @@ from acudesk.ui.views.session.record_panel import RecordPanel
 from acudesk.ui.views.session.removal_panel import RemovalPanel
 from acudesk.ui.views.session.rest_panel import RestPanel
 from acudesk.ui.widgets.body_chart import BodyChart
+from acudesk.ui.widgets.forms import plain_label
 from acudesk.ui.widgets.timer_display import TimerDisplay
 
 TICK_MS = 250
@@ -53,14 +53,14 @@ class SessionPage(QWidget):
         self._services = services
         self.view: SessionView | None = None
 
-        self.patient_label = QLabel()
+        self.patient_label = plain_label()
         self.patient_label.setObjectName("pageTitle")
         self.back_button = QPushButton("Back to patient")
         header = QHBoxLayout()
         header.addWidget(self.patient_label, 1)
         header.addWidget(self.back_button)
         self.timer_display = TimerDisplay()
-        self.refusal_label = QLabel()
+        self.refusal_label = plain_label()
         self.refusal_label.setObjectName("error")
         self.refusal_label.setWordWrap(True)
         self.refusal_label.setStyleSheet(
@@ -146,9 +146,7 @@ class SessionPage(QWidget):
             ("Ctrl+L", lambda: self.needling.point_edit.setFocus()),
         )
         for keys, slot in bindings:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # only while this page shows
-            shortcut.activated.connect(slot)
+            window_shortcut(keys, self, slot)  # only while this page shows, text fields included
 
     def show_session(self, session_id: int) -> None:
         try:
@@ -181,7 +179,11 @@ class SessionPage(QWidget):
         panel = self.panels[stage]
         for p in dict.fromkeys(self.panels.values()):
             p.show_view(view)
+        arrived = self.stack.currentWidget() is not panel
         self.stack.setCurrentWidget(panel)
+        if arrived and panel is self.needling:
+            # The checklist's controls just hid: the hands are on the keys for the first needle.
+            self.needling.quick.entry.setFocus(Qt.FocusReason.OtherFocusReason)
         self.timer_display.show_state(view, now)
         self._show_refusal(view)
         self._show_chart(view, stage)
