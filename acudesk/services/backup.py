@@ -12,13 +12,9 @@ worker thread. Restoring is in acudesk.services.restore.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,43 +22,48 @@ from sqlalchemy import select
 
 from acudesk.db import models as m
 from acudesk.db import storage
-from acudesk.db.anchor import AuditTrail
 from acudesk.db.database import Database
-from acudesk.db.engine import make_engine, open_read_only, sqlite_path
+from acudesk.db.engine import open_read_only, sqlite_path
 from acudesk.db.storage import CopyStopped
 from acudesk.domain.backup_rotation import Kept, to_delete
 from acudesk.domain.clock import Clock, SystemClock
-from acudesk.domain.errors import AcuDeskError, RuleViolation
+from acudesk.domain.errors import RuleViolation
 from acudesk.domain.roles import Action
-from acudesk.services.audit import AuditService
-from acudesk.services.base import ServiceBase
-from acudesk.services.local_files import (
-    MarkerEntry,
-    StorageMarker,
-    WorkstationSettings,
-    write_private_text,
+from acudesk.services.backup_check import (
+    Verification,
+    against_snapshot,
+    verify_backup,
+    verify_in_child,
+    verify_sqlite_copy,
 )
+from acudesk.services.backup_files import (
+    MAIN_TABLES,
+    BackupError,
+    BackupInfo,
+    BackupProgress,
+    list_backups,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
+from acudesk.services.base import ServiceBase
+from acudesk.services.local_files import MarkerEntry, StorageMarker, WorkstationSettings
 from acudesk.settings import describe_url
 
-__all__ = ["BackupInfo", "BackupService", "CopyStopped", "verify_backup"]
+__all__ = [
+    "MAIN_TABLES",
+    "BackupError",
+    "BackupInfo",
+    "BackupProgress",
+    "BackupService",
+    "CopyStopped",
+    "Verification",
+    "list_backups",
+    "read_manifest",
+    "verify_backup",
+    "verify_sqlite_copy",
+]
 
-MANIFEST_FORMAT = 1
-# The main tables: counted in the source and in the copy, which must agree.
-MAIN_TABLES = (
-    "users",
-    "patients",
-    "courses",
-    "treatment_sessions",
-    "screenings",
-    "checklist_confirmations",
-    "needle_packs",
-    "needle_insertions",
-    "needle_removals",
-    "incidents",
-    "adverse_events",
-    "addenda",
-    "audit_events",
-)
 # At least this often while AcuDesk runs: a copy is safe only once verified (up to 6 min on a
 # ten-year five-room file, BENCHMARKS.md), so the next starts 50 min after the last snapshot
 # and the newest verified copy is never more than an hour old (RPO <= 1 h).
@@ -71,205 +72,6 @@ STALE_AFTER = timedelta(hours=24)  # the banner on every page
 RETRY_FAILED_AFTER = timedelta(minutes=10)
 # Audit actions after which a backup is due at once: a record was signed.
 SIGNING_ACTIONS = ("sign", "add addendum")
-
-# Progress of a backup: (phase, done, total); phases "copy", "check", "audit", "sha256".
-BackupProgress = Callable[[str, int, int], None]
-
-
-class BackupError(AcuDeskError):
-    """A backup or restore could not be done; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    problems: list[str]
-    counts: dict[str, int]
-    audit: str
-    audit_last_id: int
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    """One backup as its manifest describes it."""
-
-    file: str
-    made_at: str  # UTC, ISO
-    kind: str  # "sqlite" or "pg_dump"
-    source: str  # the database as a person names it
-    source_path: str  # the SQLite file (resolved), "" for a server
-    reason: str
-    size: int
-    sha256: str
-    verified: bool
-    problems: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    source_counts: dict[str, int] = field(default_factory=dict)
-    audit: str = ""
-    audit_last_id: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-    format: int = MANIFEST_FORMAT
-
-    @property
-    def made(self) -> datetime:
-        return datetime.fromisoformat(self.made_at)
-
-    @property
-    def path(self) -> Path:
-        return Path(self.file)
-
-    def age_text(self, now: datetime) -> str:
-        return age_words(now - self.made)
-
-    def summary(self) -> str:
-        when = f"{self.made.astimezone():%d.%m.%Y %H:%M}"
-        if self.verified:
-            return f"{when}: verified ({self.audit or 'counts and integrity match'})"
-        return f"{when}: FAILED verification: {'; '.join(self.problems[:3])}"
-
-
-def age_words(age: timedelta) -> str:
-    minutes = max(0, int(age.total_seconds() // 60))
-    if minutes < 120:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes // (24 * 60)} days"
-
-
-def manifest_path(backup: Path) -> Path:
-    return backup.with_name(backup.name + ".json")
-
-
-def read_manifest(backup: Path) -> BackupInfo | None:
-    try:
-        raw = json.loads(manifest_path(backup).read_text(encoding="utf-8"))
-        names = BackupInfo.__dataclass_fields__
-        return BackupInfo(**{k: v for k, v in raw.items() if k in names})
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def write_manifest(info: BackupInfo) -> None:
-    write_private_text(manifest_path(info.path), json.dumps(asdict(info), indent=2))
-
-
-def list_backups(folder: Path) -> list[BackupInfo]:
-    """Every backup in ``folder`` with a manifest whose file is still there, oldest first."""
-    if not folder.is_dir():
-        return []
-    found = []
-    for manifest in folder.glob("*.json"):
-        info = read_manifest(manifest.with_suffix(""))
-        if info is not None and Path(info.file).exists():
-            found.append(info)
-    return sorted(found, key=lambda b: b.made_at)
-
-
-def copy_trail(key_path: Path | None) -> AuditTrail:
-    """The audit trail of a copy: the source's key (the seals are checked with it), and no
-    anchor (the anchor belongs to the live database, which has moved on since the copy)."""
-    return AuditTrail(key_path, None, label="backup copy", background=False)
-
-
-def source_key(source_path: str | Path) -> Path | None:
-    """Where the audit key of the database a backup came from lives (beside that file)."""
-    if not str(source_path):
-        return None
-    trail = AuditTrail.for_url(f"sqlite:///{source_path}")
-    return trail.key_path
-
-
-def verify_sqlite_copy(
-    path: Path,
-    *,
-    expected: dict[str, int] | None = None,
-    progress: BackupProgress | None = None,
-    key_path: Path | None = None,
-) -> Verification:
-    """integrity_check, the main tables' counts (against ``expected``), and the audit chain
-    (its seals checked with the key at ``key_path``: the source database's)."""
-    if progress:
-        progress("check", 0, 1)
-    problems = storage.check(path, full=True)
-    if problems:
-        return Verification(False, [f"integrity_check: {p}" for p in problems[:20]], {}, "", 0)
-    if progress:
-        progress("check", 1, 1)
-    connection = open_read_only(path)
-    try:
-        present = storage.table_names(connection)
-        counts = storage.count_rows(connection, [t for t in MAIN_TABLES if t in present])
-        mark = storage.audit_mark(connection)
-    finally:
-        connection.close()
-    if "audit_events" not in counts:
-        problems.append("the copy holds no AcuDesk tables")
-    if expected is not None and counts != expected:
-        differ = sorted(t for t in set(expected) | set(counts) if expected.get(t) != counts.get(t))
-        problems.extend(
-            f"{t}: {counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
-            for t in differ
-        )
-    if progress:
-        progress("audit", 0, 1)
-    db = Database(make_engine(f"sqlite:///{path}", read_only=True), trail=copy_trail(key_path))
-    try:
-        report = AuditService(db).verify()
-    finally:
-        db.dispose()
-    if progress:
-        progress("audit", 1, 1)
-    if not report.intact:
-        problems.append(f"audit trail: {report.text}")
-    return Verification(not problems, problems, counts, report.text, mark.last_id if mark else 0)
-
-
-def child_command() -> list[str]:
-    """This program as a command: the frozen bundle's executable, or ``python -m acudesk``."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "acudesk"]
-
-
-def _lower_priority() -> None:  # pragma: no cover - runs in the child, before it starts
-    os.nice(10)
-
-
-def verify_in_child(
-    path: Path, *, key_path: Path | None = None, timeout_s: float = 6 * 3600
-) -> Verification:
-    """verify_backup in a separate process at a lower priority: checking the audit chain is
-    pure Python, and in a thread of the window's process it would hold the interpreter lock
-    against the window (BENCHMARKS.md: a needle logged during a backup waited up to 0.4 s)."""
-    kwargs: dict[str, object] = {}
-    if sys.platform == "win32":
-        kwargs["creationflags"] = getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)
-    else:
-        kwargs["preexec_fn"] = _lower_priority
-    result = subprocess.run(
-        [
-            *child_command(),
-            "backup",
-            "verify",
-            str(path),
-            "--json",
-            *(["--audit-key-file", str(key_path)] if key_path else []),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        **kwargs,  # type: ignore[call-overload]
-    )
-    lines = result.stdout.strip().splitlines()
-    try:
-        data = json.loads(lines[-1]) if lines else {}
-        return Verification(**data)
-    except (ValueError, TypeError) as error:
-        raise BackupError(
-            "The backup could not be verified: the checking process ended without an "
-            f"answer (exit {result.returncode}; {result.stderr.strip()[-300:]})."
-        ) from error
 
 
 class BackupService(ServiceBase):
@@ -448,7 +250,7 @@ class BackupService(ServiceBase):
             if self.verify_elsewhere:
                 if progress:
                     progress("check", 0, 1)
-                check = _against(
+                check = against_snapshot(
                     verify_in_child(partial, key_path=self._db.trail.key_path), snapshot.counts
                 )
                 if progress:
@@ -518,20 +320,6 @@ class BackupService(ServiceBase):
                 stray.unlink(missing_ok=True)
 
 
-def _against(check: Verification, expected: dict[str, int]) -> Verification:
-    """The child's verification with the copy's counts compared to the source's snapshot."""
-    if check.counts == expected or not check.counts:
-        return check
-    differ = sorted(
-        t for t in set(expected) | set(check.counts) if expected.get(t) != check.counts.get(t)
-    )
-    problems = check.problems + [
-        f"{t}: {check.counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
-        for t in differ
-    ]
-    return Verification(False, problems, check.counts, check.audit, check.audit_last_id)
-
-
 def _writable_folder(folder: Path) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     probe = folder / f".acudesk-write-test-{os.getpid()}"
@@ -547,34 +335,3 @@ def _free_name(folder: Path, stem: str, suffix: str) -> str:
         n += 1
         name = f"{stem}-{n}{suffix}"
     return name
-
-
-def verify_backup(
-    path: Path, *, progress: BackupProgress | None = None, key_path: Path | None = None
-) -> Verification:
-    """Check a backup file again, as `acudesk backup verify FILE` does: its sha256 against its
-    manifest, then (SQLite) integrity, counts against the manifest and the audit chain, or
-    (pg_dump) that pg_restore can read the archive's table of contents."""
-    if not path.is_file():
-        return Verification(False, [f"there is no file {path}"], {}, "", 0)
-    info = read_manifest(path)
-    problems: list[str] = []
-    if info is not None and info.sha256:
-        digest = storage.sha256_of(
-            path, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
-        )
-        if digest != info.sha256:
-            problems.append(
-                "the file is not the one that was made: its sha256 differs from its manifest's"
-            )
-    if info is not None and info.kind == "pg_dump":
-        from acudesk.services.pg_backup import verify_archive
-
-        problems.extend(verify_archive(path))
-        return Verification(not problems, problems, info.source_counts, "", info.audit_last_id)
-    key = key_path or (source_key(info.source_path) if info is not None else None)
-    check = verify_sqlite_copy(
-        path, expected=info.counts if info else None, progress=progress, key_path=key
-    )
-    problems.extend(check.problems)
-    return Verification(not problems, problems, check.counts, check.audit, check.audit_last_id)

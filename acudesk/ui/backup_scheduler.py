@@ -1,8 +1,8 @@
 """Backups while AcuDesk runs: after every signed session and at least hourly, off the GUI thread.
 
-The main window builds one with a single line and hands it the strip's ``set_notice``::
+The main window builds one with a single line and hands it the strip's ``set_banner``::
 
-    self.backups = BackupScheduler(services, self.strip.set_notice, parent=self)
+    self.backups = BackupScheduler(services, self.strip.set_banner, parent=self)
 
 Every minute it asks the backup service (on a worker thread) whether a backup is due (none yet,
 the newest is an hour old, or a session was signed since the last one) and makes it there. The

@@ -65,6 +65,7 @@ def test_a_full_disk_while_saving_says_so_and_keeps_what_was_typed(
     assert dialog is not None
     qtbot.waitExposed(dialog)
     qtbot.keyClicks(dialog.name_edit, "Pavel Smirnov")
+    dialog.sex_combo.setCurrentIndex(dialog.sex_combo.findText("Male"))
     dialog.dob_edit.setDate(dialog.dob_edit.date().fromString("03.02.1987", "dd.MM.yyyy"))
     dialog.diagnosis_combo.setCurrentIndex(dialog.diagnosis_combo.findData("M42.12"))
     dialog.complaints_edit.setPlainText(LONG_COMPLAINT)
@@ -92,14 +93,14 @@ def test_the_scheduler_backs_up_and_clears_the_banner(
 ) -> None:
     strip = WatchStrip()
     qtbot.addWidget(strip)
-    scheduler = BackupScheduler(with_backups, strip.set_notice, first_check_ms=60_000)
-    assert "No verified backup of this database exists yet" in strip.notice("backup")
+    scheduler = BackupScheduler(with_backups, strip.set_banner, first_check_ms=60_000)
+    assert "No verified backup of this database exists yet" in strip.banner("backup")
     assert strip.isVisibleTo(strip.parentWidget() or strip) or not strip.isHidden()
     with qtbot.waitSignal(scheduler.backup_made, timeout=20_000) as made:
         scheduler.tick()
     assert made.args[0].verified and made.args[0].reason == "first"
-    assert strip.notice("backup") == ""
-    assert strip.notice("storage") == ""
+    assert strip.banner("backup") == ""
+    assert strip.banner("storage") == ""
     scheduler.shutdown()
 
 
@@ -110,8 +111,8 @@ def test_a_read_only_database_shows_its_banner(
     read_only = Services.build(Database(make_engine(url, read_only=True)), data_dir=tmp_path)
     strip = WatchStrip()
     qtbot.addWidget(strip)
-    scheduler = BackupScheduler(read_only, strip.set_notice)
-    assert strip.notice("storage") == READ_ONLY_BANNER
+    scheduler = BackupScheduler(read_only, strip.set_banner)
+    assert strip.banner("storage") == READ_ONLY_BANNER
     assert "read-only: nothing can be saved" in READ_ONLY_BANNER
     assert not scheduler.timer.isActive()  # nothing to back up from here
     scheduler.shutdown()

@@ -1,0 +1,187 @@
+"""Checking a backup copy: integrity_check, the main tables' counts, the audit chain.
+
+The window's backups check a new copy in a child process at a lower priority (``verify_in_child``):
+the audit chain's check is pure Python and, in a thread of the window's process, would hold the
+interpreter lock against the window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from acudesk.db import storage
+from acudesk.db.anchor import AuditTrail
+from acudesk.db.database import Database
+from acudesk.db.engine import make_engine, open_read_only
+from acudesk.services.audit import AuditService
+from acudesk.services.backup_files import (
+    MAIN_TABLES,
+    BackupError,
+    BackupProgress,
+    read_manifest,
+)
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    problems: list[str]
+    counts: dict[str, int]
+    audit: str
+    audit_last_id: int
+
+
+def copy_trail(key_path: Path | None) -> AuditTrail:
+    """The audit trail of a copy: the source's key (the seals are checked with it), and no
+    anchor (the anchor belongs to the live database, which has moved on since the copy)."""
+    return AuditTrail(key_path, None, label="backup copy", background=False)
+
+
+def source_key(source_path: str | Path) -> Path | None:
+    """Where the audit key of the database a backup came from lives (beside that file)."""
+    if not str(source_path):
+        return None
+    trail = AuditTrail.for_url(f"sqlite:///{source_path}")
+    return trail.key_path
+
+
+def verify_sqlite_copy(
+    path: Path,
+    *,
+    expected: dict[str, int] | None = None,
+    progress: BackupProgress | None = None,
+    key_path: Path | None = None,
+) -> Verification:
+    """integrity_check, the main tables' counts (against ``expected``), and the audit chain
+    (its seals checked with the key at ``key_path``: the source database's)."""
+    if progress:
+        progress("check", 0, 1)
+    problems = storage.check(path, full=True)
+    if problems:
+        return Verification(False, [f"integrity_check: {p}" for p in problems[:20]], {}, "", 0)
+    if progress:
+        progress("check", 1, 1)
+    connection = open_read_only(path)
+    try:
+        present = storage.table_names(connection)
+        counts = storage.count_rows(connection, [t for t in MAIN_TABLES if t in present])
+        mark = storage.audit_mark(connection)
+    finally:
+        connection.close()
+    if "audit_events" not in counts:
+        problems.append("the copy holds no AcuDesk tables")
+    if expected is not None and counts != expected:
+        differ = sorted(t for t in set(expected) | set(counts) if expected.get(t) != counts.get(t))
+        problems.extend(
+            f"{t}: {counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
+            for t in differ
+        )
+    if progress:
+        progress("audit", 0, 1)
+    db = Database(make_engine(f"sqlite:///{path}", read_only=True), trail=copy_trail(key_path))
+    try:
+        report = AuditService(db).verify()
+    finally:
+        db.dispose()
+    if progress:
+        progress("audit", 1, 1)
+    if not report.intact:
+        problems.append(f"audit trail: {report.text}")
+    return Verification(not problems, problems, counts, report.text, mark.last_id if mark else 0)
+
+
+def child_command() -> list[str]:
+    """This program as a command: the frozen bundle's executable, or ``python -m acudesk``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "acudesk"]
+
+
+def _lower_priority() -> None:  # pragma: no cover - runs in the child, before it starts
+    os.nice(10)
+
+
+def verify_in_child(
+    path: Path, *, key_path: Path | None = None, timeout_s: float = 6 * 3600
+) -> Verification:
+    """verify_backup in a separate process at a lower priority: checking the audit chain is
+    pure Python, and in a thread of the window's process it would hold the interpreter lock
+    against the window (BENCHMARKS.md: a needle logged during a backup waited up to 0.4 s)."""
+    kwargs: dict[str, object] = {}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)
+    else:
+        kwargs["preexec_fn"] = _lower_priority
+    result = subprocess.run(
+        [
+            *child_command(),
+            "backup",
+            "verify",
+            str(path),
+            "--json",
+            *(["--audit-key-file", str(key_path)] if key_path else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    lines = result.stdout.strip().splitlines()
+    try:
+        data = json.loads(lines[-1]) if lines else {}
+        return Verification(**data)
+    except (ValueError, TypeError) as error:
+        raise BackupError(
+            "The backup could not be verified: the checking process ended without an "
+            f"answer (exit {result.returncode}; {result.stderr.strip()[-300:]})."
+        ) from error
+
+
+def against_snapshot(check: Verification, expected: dict[str, int]) -> Verification:
+    """The child's verification with the copy's counts compared to the source's snapshot."""
+    if check.counts == expected or not check.counts:
+        return check
+    differ = sorted(
+        t for t in set(expected) | set(check.counts) if expected.get(t) != check.counts.get(t)
+    )
+    problems = check.problems + [
+        f"{t}: {check.counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
+        for t in differ
+    ]
+    return Verification(False, problems, check.counts, check.audit, check.audit_last_id)
+
+
+def verify_backup(
+    path: Path, *, progress: BackupProgress | None = None, key_path: Path | None = None
+) -> Verification:
+    """Check a backup file again, as `acudesk backup verify FILE` does: its sha256 against its
+    manifest, then (SQLite) integrity, counts against the manifest and the audit chain, or
+    (pg_dump) that pg_restore can read the archive's table of contents."""
+    if not path.is_file():
+        return Verification(False, [f"there is no file {path}"], {}, "", 0)
+    info = read_manifest(path)
+    problems: list[str] = []
+    if info is not None and info.sha256:
+        digest = storage.sha256_of(
+            path, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
+        )
+        if digest != info.sha256:
+            problems.append(
+                "the file is not the one that was made: its sha256 differs from its manifest's"
+            )
+    if info is not None and info.kind == "pg_dump":
+        from acudesk.services.pg_backup import verify_archive
+
+        problems.extend(verify_archive(path))
+        return Verification(not problems, problems, info.source_counts, "", info.audit_last_id)
+    key = key_path or (source_key(info.source_path) if info is not None else None)
+    check = verify_sqlite_copy(
+        path, expected=info.counts if info else None, progress=progress, key_path=key
+    )
+    problems.extend(check.problems)
+    return Verification(not problems, problems, check.counts, check.audit, check.audit_last_id)
