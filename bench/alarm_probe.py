@@ -36,7 +36,9 @@ Cases (the stress starts at T0):
 Reported: per alarm the lateness (the bell's ``ring()`` call minus the due moment), whether every
 alarm of these sessions rang exactly once (the watch's ``ring_log``) and nothing else rang, the
 thread the bell was called from, the window thread's longest stall (a 10 ms timer's gaps),
-every watch read and every user action with its outcome and the words shown.
+every watch read and every user action with its outcome and the words shown, the collector's
+pauses during the stress (``gc.callbacks``), and in ``audit_gui_busy`` the same busy work timed
+before the stress began, as its baseline.
 """
 
 from __future__ import annotations
@@ -142,6 +144,34 @@ class Stalls:
         self.last = now
 
 
+class Collections:
+    """The collector's pauses: every collection, its generation and how long it stopped Python
+    (it holds the GIL, so no thread runs meanwhile, the alarm clock's included)."""
+
+    def __init__(self) -> None:
+        self.started: dict[int, float] = {}
+        self.pauses: list[tuple[float, int, float]] = []  # (moment, generation, seconds)
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        key = threading.get_ident()
+        if phase == "start":
+            self.started[key] = now
+        elif key in self.started:
+            began = self.started.pop(key)
+            self.pauses.append((began, info["generation"], now - began))
+
+    def summary(self, since: float) -> dict[str, Any]:
+        during = [(g, d) for t, g, d in self.pauses if t >= since]
+        out: dict[str, Any] = {}
+        for generation in (0, 1, 2):
+            pauses = [d for g, d in during if g == generation]
+            out[f"gen{generation}"] = len(pauses)
+            out[f"gen{generation}_max_ms"] = ms(max(pauses)) if pauses else None
+        return out
+
+
 class Probe:
     def __init__(self, url: str, case: str, alarms: int, hold_s: float) -> None:
         self.url, self.case, self.count, self.hold_s = url, case, alarms, hold_s
@@ -165,7 +195,9 @@ class Probe:
         self.stalls = Stalls()
         self.user_actions: list[dict[str, Any]] = []
         self.verifications: list[dict[str, Any]] = []
-        self.busy: list[float] = []
+        self.busy: dict[str, list[float]] = {"repaint": [], "audit_reload": []}
+        self.busy_before: dict[str, list[float]] = {"repaint": [], "audit_reload": []}
+        self.collections = Collections()
         self.locker: subprocess.Popen[str] | None = None
         self.locker_lines: list[str] = []
         self.plan = needle_plan(self.services, 60, seed=23)
@@ -293,24 +325,27 @@ class Probe:
         )
 
     def busy_work(self, window: MainWindow) -> list[QTimer]:
-        def repaint() -> None:
-            started = time.perf_counter()
-            window.repaint()
-            self.busy.append(time.perf_counter() - started)
-
-        def requery() -> None:
-            started = time.perf_counter()
-            window.admin_page.audit_tab.reload()
-            self.busy.append(time.perf_counter() - started)
-
         timers = []
-        for interval, slot in ((REPAINT_MS, repaint), (round(AUDIT_RELOAD_S * 1000), requery)):
+        for interval, kind in (
+            (REPAINT_MS, "repaint"),
+            (round(AUDIT_RELOAD_S * 1000), "audit_reload"),
+        ):
             timer = QTimer()
             timer.setInterval(interval)
-            timer.timeout.connect(slot)
+            timer.timeout.connect(lambda k=kind: self.busy_once(window, k, self.busy))
             timer.start()
             timers.append(timer)
         return timers
+
+    def busy_once(self, window: MainWindow, kind: str, into: dict[str, list[float]]) -> None:
+        """One piece of the window's ordinary work: repaint it whole, or re-query the audit
+        list (the newest 2000 events, each change spelled out, filled into the table)."""
+        started = time.perf_counter()
+        if kind == "repaint":
+            window.repaint()
+        else:
+            window.admin_page.audit_tab.reload()
+        into[kind].append(time.perf_counter() - started)
 
     # -- the run -------------------------------------------------------------------------
 
@@ -318,6 +353,10 @@ class Probe:
         window = self.build()
         app = QApplication.instance()
         assert app is not None
+        if self.case == "audit_gui_busy":  # the same work before the stress: its baseline
+            for kind, times in (("repaint", 10), ("audit_reload", 3)):
+                for _ in range(times):
+                    self.busy_once(window, kind, self.busy_before)
         self.arrange(window)
         if self.case.startswith("locked"):
             self.start_locker()
@@ -424,9 +463,10 @@ class Probe:
             "gui_max_stall_ms": ms(max(stress_gaps)) if stress_gaps else None,
             "gui_p99_stall_ms": ms(percentile(stress_gaps, 99)) if stress_gaps else None,
             "gui_stalls_over_100ms": sum(1 for g in stress_gaps if g > 0.1),
-            "gui_busy_work": len(self.busy),
-            "gui_busy_work_median_ms": ms(median(self.busy)) if self.busy else None,
-            "gui_busy_work_max_ms": ms(max(self.busy)) if self.busy else None,
+            "gui_busy_work": _work(self.busy),
+            "gui_busy_work_before_stress": _work(self.busy_before),
+            "gc_during_stress": self.collections.summary(self.t0_perf),
+            "switch_interval_ms": ms(sys.getswitchinterval()),
             "watch_reads": self._reads(),
             "watch_live_at_end": live_at_end,
             "user_actions": self.user_actions,
@@ -468,6 +508,14 @@ class Probe:
         spans = [(v["started_s"], v.get("ended_s", float("inf"))) for v in self.verifications]
         # started again at once when one ends: the gaps are a turn of the event loop
         return all(any(s <= a["due_s"] <= e + 0.05 for s, e in spans) for a in alarms)
+
+
+def _work(times: dict[str, list[float]]) -> dict[str, Any]:
+    return {
+        kind: {"count": len(v), "median_ms": ms(median(v)), "max_ms": ms(max(v))}
+        for kind, v in times.items()
+        if v
+    }
 
 
 def _freeze_long_lived_objects() -> None:

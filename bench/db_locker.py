@@ -57,8 +57,9 @@ def hold_postgresql(url: str, mode: str, seconds: float, ids: list[int]) -> None
             )
         else:
             connection.execute(
-                "SELECT t.id, p.id FROM treatment_sessions t JOIN patients p"
-                " ON p.id = t.patient_id WHERE t.id = ANY(%s) FOR UPDATE",
+                "SELECT t.id, p.id FROM treatment_sessions t"
+                " JOIN courses c ON c.id = t.course_id JOIN patients p ON p.id = c.patient_id"
+                " WHERE t.id = ANY(%s) FOR UPDATE OF t, p",
                 (ids,),
             )
         _say("LOCKED")
