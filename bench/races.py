@@ -138,7 +138,7 @@ class Clinic:
                     nurse, view.id, PackInput("LOT", date(2029, 1, 31), True), SPEC
                 )
             view = s.confirm_check(
-                nurse,
+                doctor if step is ChecklistStep.SCREENING else nurse,
                 view.id,
                 step,
                 position=Position.PRONE if step is ChecklistStep.POSITION else None,

@@ -69,10 +69,15 @@ class Sizes:
     rss_runs: int
     timer_real_runs: int
     timer_fake_runs: int
+    alarm_runs: int  # per stress case
+    alarms: int  # per run
 
 
-QUICK = Sizes(0.1, 5, 3, 200, 200, 5, 5, 30, 2, 2, 1)
-FULL = Sizes(1.0, 7, 3, 200, 200, 5, 5, 50, 3, 3, 2)
+QUICK = Sizes(0.1, 5, 3, 200, 200, 5, 5, 30, 2, 2, 1, 1, 8)
+FULL = Sizes(1.0, 7, 3, 200, 200, 5, 5, 50, 3, 3, 2, 2, 10)
+# The alarm under stress (bench.alarm_probe): the calm baseline first, then each stress.
+ALARM_CASES = ("calm", "audit", "audit_gui_busy", "locked")
+ALARM_CASES_POSTGRESQL = (*ALARM_CASES, "locked_all")  # only there can a lock keep readers out
 
 
 def log(message: str) -> None:
@@ -217,6 +222,14 @@ def measure_timer(url: str, mode: str, run: int) -> dict[str, Any]:
     if mode == "fake":
         args += ["--phase", f"{0.05 + (0.17 * run) % 0.2:.3f}"]
     return run_probe("bench.timer_probe", *args, timeout=900)[0]
+
+
+def measure_alarm(url: str, case: str, alarms: int) -> dict[str, Any]:
+    """One alarm probe: ``alarms`` needle alarms due while ``case`` holds the program up."""
+    return run_probe(
+        "bench.alarm_probe", "--database-url", url, "--case", case, "--alarms", str(alarms),
+        timeout=600,
+    )[0]  # fmt: skip
 
 
 def measure_endurance(url: str) -> dict[str, Any]:
@@ -366,6 +379,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["timer"][mode] = []
         for run in range(runs):
             results["timer"][mode].append(measure_timer(url, mode, run))
+            reset()
+    results["alarm"] = {}
+    cases = ALARM_CASES_POSTGRESQL if engine.dialect.name == "postgresql" else ALARM_CASES
+    for case in cases:
+        log(f"alarm under stress, {case}: {sizes.alarm_runs} run(s) of {sizes.alarms} alarms")
+        results["alarm"][case] = []
+        for _ in range(sizes.alarm_runs):
+            results["alarm"][case].append(measure_alarm(url, case, sizes.alarms))
             reset()
     log("endurance of the session screen (no padding)")
     results["timer"]["endurance"] = measure_endurance(url)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, text
+from sqlalchemy import Connection, Engine, delete, text, update
 
+from acudesk.db import models as m
 from acudesk.db.anchor import AuditTrail
 from acudesk.db.base import Base
 from acudesk.domain.audit_chain import Head
@@ -66,7 +67,8 @@ def open_session(services: Services, who: Actors, patient_id: int) -> SessionVie
                 who.nurse, view.id, PackInput("BENCH-LOT-1", expiry, True), SPEC
             )
         view = sessions.confirm_check(
-            who.nurse,
+            # Today's screening is the acupuncturist's to confirm; the rest is the nurse's.
+            who.doctor if step is ChecklistStep.SCREENING else who.nurse,
             view.id,
             step,
             position=Position.PRONE if step is ChecklistStep.POSITION else None,
@@ -85,6 +87,32 @@ def needle_plan(services: Services, count: int, seed: int) -> list[tuple[str, Si
     ]
     chosen = rng.sample(sites, count)
     return [(code, side, min(rng.choice(DEPTHS_MM), cap)) for code, side, cap in chosen]
+
+
+def time_needles(
+    services: Services,
+    who: Actors,
+    session_id: int,
+    started_at: datetime,
+    planned_minutes: int | None = None,
+) -> SessionView:
+    """Start the needle timer through the service, then move its stored start to ``started_at``
+    (and its planned length to ``planned_minutes``, when given).
+
+    The move is stored, not only shown: the needle watch re-reads every session from the
+    database every few seconds (and after each local action), so a start changed only in the
+    window's copy would be replaced by the stored one and its alarm would never fall when the
+    benchmark wants it. Only bench rows (above the watermark) are touched; ``restore`` removes
+    them.
+    """
+    services.sessions.start_retention(who.doctor, session_id)
+    t = m.TreatmentSession
+    values: dict[str, object] = {"retention_started_at": started_at}
+    if planned_minutes is not None:
+        values["planned_minutes"] = planned_minutes
+    with services.db.engine.begin() as c:
+        c.execute(update(t).where(t.id == session_id).values(**values, version_id=t.version_id + 1))
+    return services.sessions.view(session_id)
 
 
 def restore(engine: Engine, watermark: Mapping[str, int]) -> dict[str, int]:

@@ -6,25 +6,34 @@
 
 Both modes build the real MainWindow on the big database (then, as ``run_window`` does once the
 window is shown, ``gc.collect(); gc.freeze()`` from a zero-delay timer, run on the event loop's
-first turn), put a session on its session screen
-(a real session of a bench patient, with its timer state set through ``dataclasses.replace`` so the
-end falls inside the measured window) and keep the UI busy meanwhile: a synchronous repaint of the
-whole window every ``REPAINT_S`` and a needle logged through ``SessionService.insert_needle`` into a
-second open session every ``LOG_S`` (as a second room would); both per mode.
+first turn), open a session on its session screen (a real session of a bench patient, its timer
+started through the service and its stored start moved with ``bench.scenario.time_needles`` so
+the end falls inside the measured window: the needle watch re-reads every session from the
+database, so a start changed only in the window's copy would not hold) and keep the UI busy
+meanwhile: a synchronous repaint of the whole window every ``REPAINT_S`` and a needle logged
+through ``SessionService.insert_needle`` into a second open session every ``LOG_S`` (as a second
+room would); both per mode. The bell is the one the window is given (``MainWindow(bell=...)``):
+the needle watch's alarm clock calls its ``ring(priority)`` from its own thread.
 
-What is "displayed" is what the timer's numerals were painted with: an event filter records each
-paint of the label. A countdown showing ``mm:ss`` is exact while the true remaining time lies in
-``(shown - 1 s, shown]`` (it shows ``00:01`` until the last second has passed), an overdue
-``+mm:ss`` while the true overrun lies in ``[shown, shown + 1 s)``; the error at a moment is how
-far the truth lies outside that interval, evaluated at every paint and just before the next one.
+What is "displayed" is what the numerals were painted with, on two surfaces: the session
+screen's timer (``session_page.tick()`` every 250 ms, the page's ticker) and the session's tile in
+the watch strip above every page, the lock screen included (the window's 250 ms strip timer).
+An event filter records each paint. A countdown showing ``mm:ss`` is exact while the true
+remaining time lies in ``(shown - 1 s, shown]`` (it shows ``00:01`` until the last second has
+passed), an overdue ``+mm:ss`` while the true overrun lies in ``[shown, shown + 1 s)``; the error
+at a moment is how far the truth lies outside that interval, evaluated at every paint and just
+before the next one. The session screen counts only while it is on screen (until the PC locks).
 
-- real: the system clock; the page's own 250 ms QTimer ticks; planned 1 minute, measured from
-  ``LEAD_S`` before the end to ``TRAIL_S`` after it.
-- fake: a FakeClock driven by a discrete-event simulation of the single-threaded event loop:
-  ticks every 250 ms, repaints and needle logs on their own timers, the page's single-shot alarm
-  timer at the moment it was armed for; every handler really runs, and
-  simulated time advances by the real time it took, so a busy handler delays the next tick as it
-  would on screen. Planned 30 minutes, followed until the repeated alarm (end + 2 min) has fired.
+- real: the system clock; the window's own timers and the watch's alarm clock on its own thread;
+  planned 1 minute, measured from ``LEAD_S`` before the end to ``TRAIL_S`` after it.
+- fake: a FakeClock driven by a discrete-event simulation of the window's event loop: the page's
+  ticks and the strip's every 250 ms, the idle check, the watch's re-read every 3 s, repaints and
+  needle logs on their own timers; every handler really runs, and simulated time advances by the
+  real time it took, so a busy handler delays the next tick as it would on screen. The alarm
+  clock's own timers are simulated too (its 500 ms backstop, and its precise single-shot timer
+  at the next due moment, armed as ``AlarmClock._arm`` arms it): at those simulated moments its
+  ``evaluate`` runs on its own thread (a blocking queued call) and rings the bell there. Planned
+  30 minutes, followed until the repeated alarm (end + 2 min) has rung.
 - endurance: the session screen of a 45-minute session left alone (ticks only, FakeClock, nothing
   busy, no padding), for up to 50 minutes of simulated screen time; prints ``BENCH-PROGRESS minute``
   every simulated minute, so the parent can tell how long the process lived if it aborts.
@@ -44,23 +53,26 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QMetaObject, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
-from acudesk.domain.clock import Clock, FakeClock, SystemClock
+from acudesk.domain.clock import Clock, FakeClock, SystemClock, as_utc
+from acudesk.domain.session_record import AlarmPriority
 from acudesk.domain.timer import REPEAT_AFTER_S
 from acudesk.services.container import Services
+from acudesk.services.session_view import SessionView
 from acudesk.ui.application import make_application
-from acudesk.ui.main_window import IDLE_CHECK_MS, MainWindow
+from acudesk.ui.main_window import IDLE_CHECK_MS, STRIP_TICK_MS, MainWindow
 from acudesk.ui.views.session.session_page import TICK_MS
+from acudesk.ui.watch import BACKSTOP_MS, POLL_MS
+from acudesk.ui.widgets.watch_strip import WatchTile
 from bench.probe_io import PROGRESS_MARKER, report
-from bench.scenario import actors, bench_patient, needle_plan, open_session
+from bench.scenario import actors, bench_patient, needle_plan, open_session, time_needles
 from bench.stats import median, ms, percentile
 
 REPAINT_S = {"real": 0.2, "fake": 0.5}
@@ -73,28 +85,43 @@ ENDURANCE_MINUTES = 50  # the longest session (45 min), its repeated alarm, and 
 
 
 class Recorder(QObject):
-    """Paints of the numerals, rings of the bell and ticks, on one time axis (seconds)."""
+    """Paints of the numerals, rings of the bell and ticks, on one time axis (seconds).
+
+    It is also the window's bell: ``ring`` is called from the alarm clock's thread.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.now: Callable[[], float] = lambda: 0.0
-        self.labels: list[QLabel] = []
-        self.paints: list[tuple[float, str]] = []
-        self.rings: list[float] = []
+        self.session_id: int | None = None  # whose strip tile is watched
+        self.page_paints: list[tuple[float, str]] = []
+        self.strip_paints: list[tuple[float, str]] = []
+        self.tiles: set[int] = set()
+        self.rings: list[tuple[float, AlarmPriority]] = []
         self.ticks: list[float] = []
         self.busy: list[float] = []
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and isinstance(watched, QLabel):
-            self.paints.append((self.now(), watched.text()))
+        if event.type() == QEvent.Type.Paint:
+            if isinstance(watched, WatchTile):
+                if watched.session_id == self.session_id:
+                    self.strip_paints.append((self.now(), watched.text().rsplit(" · ", 1)[-1]))
+            elif isinstance(watched, QLabel):
+                self.page_paints.append((self.now(), watched.text()))
         return False
 
-    def watch(self, label: QLabel) -> None:
-        self.labels.append(label)
+    def watch_label(self, label: QLabel) -> None:
         label.installEventFilter(self)
 
-    def ring(self) -> None:
-        self.rings.append(self.now())
+    def watch_tiles(self, tiles: list[WatchTile]) -> None:
+        """Tiles are made afresh when the strip's sessions change: filter each new one."""
+        for tile in tiles:
+            if id(tile) not in self.tiles:
+                self.tiles.add(id(tile))
+                tile.installEventFilter(self)
+
+    def ring(self, priority: AlarmPriority) -> None:
+        self.rings.append((self.now(), priority))
 
 
 def shown_value(text: str) -> float | None:
@@ -157,7 +184,7 @@ def _freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def build(clock: Clock, url: str) -> tuple[MainWindow, Recorder, Busy, Any]:
+def build(clock: Clock, url: str) -> tuple[MainWindow, Recorder, Busy, Services, SessionView]:
     services = Services.build(Database(make_engine(url), clock))
     who = actors(services)
     view = open_session(services, who, bench_patient(services, who, "Timer Room"))
@@ -167,7 +194,10 @@ def build(clock: Clock, url: str) -> tuple[MainWindow, Recorder, Busy, Any]:
         )
     make_application()
     recorder = Recorder()
-    window = MainWindow(services, bell=recorder)
+    recorder.session_id = view.id
+    window = MainWindow(services, bell=recorder, check_sound=lambda: "")
+    # Closing with needles in asks first; the probe answers (MainWindow lets a test do so).
+    setattr(window, "confirm_close_with_needles", lambda _text: True)  # noqa: B010
     window.resize(1340, 720)
     window.show()
     # What acudesk.ui.application.run_window does once the window is shown: a zero-delay timer
@@ -179,25 +209,37 @@ def build(clock: Clock, url: str) -> tuple[MainWindow, Recorder, Busy, Any]:
     window.set_acting_user(who.doctor)  # past the log-in gate, as after a PIN
     QApplication.processEvents()
     busy = Busy(services, window, recorder)
-    # What the room sees: the session screen, or the lock screen's timer once the PC locks.
-    recorder.watch(window.session_page.timer_display.time_label)
-    recorder.watch(window.gate.lock.timer_display.time_label)
-    return window, recorder, busy, view  # the window holds the services
+    # What the room sees: the session screen's timer, and the session's tile in the strip above
+    # every page and the lock screen. Connected after the window's own handlers: new tiles exist.
+    recorder.watch_label(window.session_page.timer_display.time_label)
+    for signal in (window.watch.changed, window.watch.alarm, window.strip_timer.timeout):
+        signal.connect(lambda *_: recorder.watch_tiles(window.strip.tiles))
+    recorder.watch_tiles(window.strip.tiles)
+    return window, recorder, busy, services, view
+
+
+def start_timer(
+    window: MainWindow, services: Services, view: SessionView, started: datetime, minutes: int
+) -> SessionView:
+    """The timer started at ``started`` as stored, then the session opened as a click would."""
+    timed = time_needles(services, actors(services), view.id, started, planned_minutes=minutes)
+    window.open_session(timed.id)  # the page shows it, its ticker runs, the watch follows it
+    QApplication.processEvents()
+    assert window.session_page.view is not None and window.session_page.view.id == view.id
+    return timed
 
 
 def run_real(url: str) -> dict[str, Any]:
     clock = SystemClock()
-    window, rec, busy, view = build(clock, url)
+    window, rec, busy, services, view = build(clock, url)
     epoch = clock.now()
     rec.now = lambda: (clock.now() - epoch).total_seconds()
     start = clock.now() - timedelta(seconds=60 - LEAD_S)
-    view = replace(view, planned_minutes=1, retention_started_at=start)
-    end = (start + timedelta(minutes=1) - epoch).total_seconds()
+    view = start_timer(window, services, view, start, 1)
+    end = (as_utc(start) + timedelta(minutes=1) - epoch).total_seconds()
     page = window.session_page
     page.ticker.timeout.connect(lambda: rec.ticks.append(rec.now()))
-    page.show_view(view)
-    window.pages.setCurrentWidget(page)
-    page.ticker.start()
+    assert page.ticker.isActive()
     timers = []
     for interval, slot in ((REPAINT_S["real"], busy.repaint), (LOG_S["real"], busy.log_needle)):
         timer = QTimer()
@@ -209,30 +251,30 @@ def run_real(url: str) -> dict[str, Any]:
     assert app is not None
     QTimer.singleShot(round((LEAD_S + TRAIL_S) * 1000), app.quit)
     app.exec()
+    rung = len(window.watch.rung)
     window.close()
     what = f"real clock, planned 1 min, {LEAD_S + TRAIL_S:.0f} s around the end"
-    return summarise(rec, end, end + TRAIL_S, "real", what)
+    result = summarise(rec, end, end + TRAIL_S, None, "real", what)
+    result["ring_log"] = rung
+    return result
 
 
 def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, Any]:
     clock = FakeClock(SystemClock().now())
-    window, rec, busy, view = build(clock, url)
+    window, rec, busy, services, view = build(clock, url)
     base: datetime = clock.now()
     state = {"cur": 0.0, "started": time.perf_counter()}
     rec.now = lambda: state["cur"] + (time.perf_counter() - state["started"])
     # The end falls between two ticks, ``phase`` seconds after the tick before it.
     minutes = ENDURANCE_PLANNED if endurance else FAKE_MINUTES
     started_at = base - timedelta(seconds=TICK_MS / 1000 - phase)
-    view = replace(view, planned_minutes=minutes, retention_started_at=started_at)
+    view = start_timer(window, services, view, started_at, minutes)
     end = minutes * 60.0 - (TICK_MS / 1000 - phase)
     page = window.session_page
+    watch = window.watch
     # The window's own timers run on real time; the simulation fires them on simulated time.
-    # That includes the page's single-shot alarm timer: whenever a handler starts it, it is
-    # stopped again and fired by the simulation its interval after the handler's moment.
-    for timer in (page.ticker, page.alarm_timer, window.idle_timer, window.lock_screen_timer):
+    for timer in (page.ticker, window.idle_timer, window.strip_timer, watch.poll):
         timer.stop()
-    page.show_view(view)
-    window.pages.setCurrentWidget(page)
     QApplication.processEvents()
     locked: dict[str, float | None] = {"since": None}
 
@@ -242,27 +284,31 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
 
     def idle() -> None:
         window.check_idle()  # nobody touches the PC: it locks after the clinic's lock_minutes
-        if window.lock_screen_timer.isActive():
-            window.lock_screen_timer.stop()
-            locked["since"] = locked["since"] or rec.now()
+        if window.gate_showing and locked["since"] is None:
+            locked["since"] = rec.now()
 
-    def lock_screen() -> None:
-        if locked["since"] is not None:  # what the window's lock_screen_timer does
-            window.gate.lock.show_timer(page.view, clock.now())
+    def evaluate() -> None:
+        """The alarm clock looks at the (simulated) time, on its own thread; the bell rings
+        there. Blocking: the simulation goes on once it has looked."""
+        QMetaObject.invokeMethod(
+            watch.alarm_clock, "evaluate", Qt.ConnectionType.BlockingQueuedConnection
+        )
 
     handlers = {
-        "tick": tick, "repaint": busy.repaint, "log": busy.log_needle, "idle": idle,
-        "lock": lock_screen, "alarm": page.alarm_timer.timeout.emit,
+        "tick": tick, "strip": window.strip_timer.timeout.emit, "repaint": busy.repaint,
+        "log": busy.log_needle, "idle": idle, "poll": watch.poll.timeout.emit,
+        "backstop": evaluate, "alarm": evaluate,
     }  # fmt: skip
     periods = {
-        "tick": TICK_MS / 1000, "repaint": REPAINT_S["fake"], "log": LOG_S["fake"],
-        "idle": IDLE_CHECK_MS / 1000, "lock": TICK_MS / 1000,
+        "tick": TICK_MS / 1000, "strip": STRIP_TICK_MS / 1000, "repaint": REPAINT_S["fake"],
+        "log": LOG_S["fake"], "idle": IDLE_CHECK_MS / 1000, "poll": POLL_MS / 1000,
+        "backstop": BACKSTOP_MS / 1000,
     }  # fmt: skip
     if endurance:
         del handlers["repaint"], handlers["log"]
     queue = [(periods[k], i, k) for i, k in enumerate(handlers) if k != "alarm"]
     heapq.heapify(queue)
-    alarm: dict[str, float | None] = {"due": None}  # the single-shot alarm timer, if armed
+    alarm: dict[str, float | None] = {"due": None}  # the precise single-shot timer, if armed
     until = ENDURANCE_MINUTES * 60.0 if endurance else end + REPEAT_AFTER_S + 15
     minute = 0
     while state["cur"] < until:
@@ -272,18 +318,21 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
         due, order, kind = heapq.heappop(queue)
         if kind == "alarm":
             if due != alarm["due"]:
-                continue  # restarted or already fired meanwhile
+                continue  # armed again or already fired meanwhile
             alarm["due"] = None
         state["cur"] = max(state["cur"], due)
         moment = state["cur"]
         clock.set(base + timedelta(seconds=moment))
         state["started"] = time.perf_counter()
         handlers[kind]()
-        if page.alarm_timer.isActive():  # (re)started by this handler, at the clock's moment
-            page.alarm_timer.stop()
-            fires = moment + page.alarm_timer.interval() / 1000
-            alarm["due"] = fires
-            heapq.heappush(queue, (fires, len(handlers), "alarm"))
+        if kind in ("backstop", "alarm"):
+            fires = _armed_for(window, clock, moment)
+            if fires is not None and fires != alarm["due"]:
+                alarm["due"] = fires
+                heapq.heappush(queue, (fires, len(handlers), "alarm"))
+        # What the handler posted (a queued alarm from the clock's thread, the repaint of a tile
+        # it made), then what that posted: a running event loop would go straight on to both.
+        QApplication.processEvents()
         QApplication.processEvents()
         state["cur"] += time.perf_counter() - state["started"]
         state["started"] = time.perf_counter()
@@ -293,31 +342,65 @@ def run_fake(url: str, phase: float, *, endurance: bool = False) -> dict[str, An
         nxt = due + periods[kind]
         heapq.heappush(queue, (nxt if nxt >= state["cur"] else state["cur"] + periods[kind],
                                order, kind))  # fmt: skip
+    rung = len(watch.rung)
     window.close()
     if endurance:
-        return {"mode": "endurance", "survived_min": until / 60, "aborted": False}
+        return {"mode": "endurance", "survived_min": until / 60, "aborted": False, "rings": rung}
     what = f"FakeClock, planned {FAKE_MINUTES} min, simulated"
-    result = summarise(rec, end, until, "fake", what)
+    result = summarise(rec, end, until, locked["since"], "fake", what)
+    result["ring_log"] = rung
     result["screen_locked_at_min"] = round(locked["since"] / 60, 2) if locked["since"] else None
     return result
 
 
-def summarise(rec: Recorder, end: float, until: float, mode: str, what: str) -> dict[str, Any]:
-    paints = [(t, text) for t, text in rec.paints if t <= until]
+def _armed_for(window: MainWindow, clock: FakeClock, moment: float) -> float | None:
+    """When the alarm clock's precise single-shot timer would fire after an evaluation at
+    ``moment`` (``AlarmClock._arm``: armed once the next alarm is under two backstops away,
+    for its whole milliseconds plus one), or None when it would not be armed."""
+    now = clock.now()
+    upcoming = [e.at for r in window.watch.records.values() if (e := r.next_alarm(now))]
+    if not upcoming:
+        return None
+    due_ms = (min(upcoming) - as_utc(now)).total_seconds() * 1000
+    if due_ms >= BACKSTOP_MS * 2:
+        return None
+    return moment + (max(0, int(due_ms)) + 1) / 1000
+
+
+def _surface(
+    paints: list[tuple[float, str]], end: float, until: float
+) -> tuple[float | None, float | None]:
+    """The display error and when "+" first showed after the end, for one surface (seconds)."""
+    shown = [(t, text) for t, text in paints if t <= until]
+    error = display_error(shown, end, until)
+    alarm = next((t for t, text in shown if text.strip().startswith("+")), None)
+    return error, None if alarm is None else alarm - end
+
+
+def summarise(
+    rec: Recorder, end: float, until: float, locked: float | None, mode: str, what: str
+) -> dict[str, Any]:
+    """``locked``: when the PC locked (the session screen was out of sight from then on)."""
+    page_error, page_shown = _surface(rec.page_paints, end, min(until, locked or until))
+    strip_error, strip_shown = _surface(rec.strip_paints, end, until)
+    errors = [e for e in (page_error, strip_error) if e is not None]
     gaps = [b - a for a, b in zip(rec.ticks, rec.ticks[1:], strict=False)]
-    alarm = next((t for t, text in paints if text.startswith("+")), None)
-    error = display_error(paints, end, until)
+    first = next((t for t, p in rec.rings if p is AlarmPriority.MEDIUM), None)
+    repeat = next((t for t, p in rec.rings if p is AlarmPriority.HIGH), None)
     return {
         "mode": mode,
         "what": what,
-        "max_error_ms": None if error is None else ms(error),
-        "alarm_late_ms": ms(rec.rings[0] - end) if rec.rings else None,
-        "repeat_alarm_late_ms": ms(rec.rings[1] - end - REPEAT_AFTER_S)
-        if len(rec.rings) > 1
-        else None,
-        "alarm_shown_late_ms": ms(alarm - end) if alarm is not None else None,
+        "max_error_ms": ms(max(errors)) if errors else None,
+        "page_max_error_ms": None if page_error is None else ms(page_error),
+        "strip_max_error_ms": None if strip_error is None else ms(strip_error),
+        "alarm_late_ms": None if first is None else ms(first - end),
+        "repeat_alarm_late_ms": None if repeat is None else ms(repeat - end - REPEAT_AFTER_S),
+        "alarm_priorities": [p.name for _, p in rec.rings],
+        "alarm_shown_late_ms": None if page_shown is None else ms(page_shown),
+        "alarm_shown_in_strip_late_ms": None if strip_shown is None else ms(strip_shown),
         "rings": len(rec.rings),
-        "paints": len(paints),
+        "page_paints": len(rec.page_paints),
+        "strip_paints": len(rec.strip_paints),
         "ticks": len(rec.ticks),
         "max_tick_gap_ms": ms(max(gaps)) if gaps else None,
         "busy_needles": len(rec.busy),
