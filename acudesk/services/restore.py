@@ -23,6 +23,7 @@ from acudesk.db import storage
 from acudesk.db.anchor import AuditTrail
 from acudesk.db.engine import open_read_only, sqlite_path
 from acudesk.services.backup import BackupError, BackupProgress, read_manifest, verify_backup
+from acudesk.services.backup_check import source_key
 from acudesk.services.local_files import MarkerEntry, StorageMarker
 
 # A WAL connection holds a shared lock on this byte of the -shm file while it is open.
@@ -92,7 +93,16 @@ def restore(
         )
     backup = backup.expanduser().resolve()
     trail = AuditTrail.for_url(url, key_file=key_path)
-    check = verify_backup(backup, progress=progress, key_path=trail.key_path)
+    info = read_manifest(backup)
+    # The seals are checked with the key beside the database; restoring to a new place (a new
+    # disk, another PC) uses the key beside the file the backup came from, and copies it over.
+    key = trail.key_path
+    borrowed: Path | None = None
+    if key is None or not key.exists():
+        beside_source = source_key(info.source_path) if info is not None else None
+        if beside_source is not None and beside_source.exists():
+            key = borrowed = beside_source
+    check = verify_backup(backup, progress=progress, key_path=key)
     if not check.ok:
         raise BackupError(
             f"{backup} is not a good backup, so nothing was changed: "
@@ -131,6 +141,11 @@ def restore(
     finally:
         source.close()
     os.replace(partial, path)
+    if borrowed is not None and trail.key_path is not None and not trail.key_path.exists():
+        fd = os.open(trail.key_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(borrowed.read_bytes())
+        aside.append(borrowed)  # named in the report: where the key came from
     storage.fsync_folder(path.parent)
     if progress:
         progress("final check", 0, 1)
@@ -149,7 +164,6 @@ def restore(
         mark = None
     finally:
         connection.close()
-    info = read_manifest(backup)
     made_at = info.made_at if info else ""
     if data_dir is not None:
         StorageMarker(data_dir).put(

@@ -347,3 +347,18 @@ def test_the_window_checks_a_new_copy_in_another_process(
     info = service.back_up(reason="signed session")
     assert info.verified, info.problems
     assert info.counts == info.source_counts and "intact" in info.audit
+
+
+def test_a_restore_to_a_new_place_takes_the_audit_key_along(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    _signed_session(clinic, clock)
+    info = BackupService(clinic.services.db, data_dir).back_up()
+    target = tmp_path / "new-disk" / "clinic.sqlite3"
+    url = f"sqlite:///{target}"
+    restore(Path(info.file), url, data_dir)
+    key = target.with_name(target.name + ".audit-key")
+    assert key.exists() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    restored = Services.build(Database(make_engine(url), clock))
+    assert restored.audit.verify().intact
+    restored.close()
