@@ -13,6 +13,8 @@ from pathlib import Path
 from acudesk import cli_storage
 from acudesk.settings import Settings
 
+WINDOW_LOCK_WAIT_MS = 100
+
 NO_DISPLAY_MESSAGE = (
     "AcuDesk needs a graphical display and none was found (DISPLAY is not set): "
     "start it from a desktop session, or run it on a virtual screen with `xvfb-run make run`."
@@ -125,7 +127,13 @@ def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
         return 1 if smoke_test else show_startup_problem(problem)
     try:
         services = cli.open_services(
-            settings.database_url, settings.audit_key_file, data_dir=data_dir
+            settings.database_url,
+            settings.audit_key_file,
+            data_dir=data_dir,
+            # The window's thread never waits long for a record another workstation or program
+            # holds: it says "busy, try again" instead (the alarms have a thread of their own).
+            busy_timeout_ms=WINDOW_LOCK_WAIT_MS,
+            lock_timeout_ms=WINDOW_LOCK_WAIT_MS,
         )
     except cli.StartupError as error:
         print(error, file=sys.stderr)

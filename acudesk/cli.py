@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -36,14 +36,21 @@ class StartupError(Exception):
 
 
 def open_services(
-    url: str, key_file: Path | None = None, *, data_dir: Path | None = None
+    url: str,
+    key_file: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    **engine_options: Any,
 ) -> Services:
     """Open, migrate and key the database's audit trail (checking an old one once).
     ``data_dir``: where this workstation keeps its backups and storage marker (None: none)."""
     services: Services | None = None
     try:
         services = Services.open(
-            url, trail=AuditTrail.for_url(url, key_file=key_file), data_dir=data_dir
+            url,
+            trail=AuditTrail.for_url(url, key_file=key_file),
+            data_dir=data_dir,
+            **engine_options,
         )
         if not services.db.read_only:  # keying writes; a read-only file is read as it is
             services.audit.prepare()

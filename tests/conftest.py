@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from acudesk.db.anchor import KEY_FILE_ENV
 from acudesk.db.base import Base
@@ -92,13 +93,32 @@ def pg_url() -> str:
 
 
 def _truncate_all(url: str) -> None:
-    engine = make_engine(url)
+    """Empty every table for the next test. A window of the test before may still have a read
+    or a change listener on its own thread: its connections are ended first, so the reset
+    neither waits for them nor deadlocks with them."""
+    engine = make_engine(url, lock_timeout_ms=0, statement_timeout_ms=0)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        # The append-only and signed-record guards refuse TRUNCATE; a test's reset is not that.
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        for attempt in range(5):
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            try:
+                with engine.begin() as connection:
+                    # The append-only and signed-record guards refuse TRUNCATE; a test's reset
+                    # is not that.
+                    connection.execute(text("SET LOCAL session_replication_role = replica"))
+                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from acudesk.db.anchor import AuditTrail
 from acudesk.db.changes import ChangeListener
@@ -67,8 +68,12 @@ class Services:
         *,
         trail: AuditTrail | None = None,
         data_dir: Path | None = None,
+        **engine_options: Any,
     ) -> Services:
-        return cls.build(Database.open(url, clock, trail=trail), data_dir=data_dir)
+        """``engine_options`` go to make_engine (the window asks for short lock waits)."""
+        return cls.build(
+            Database.open(url, clock, trail=trail, **engine_options), data_dir=data_dir
+        )
 
     @property
     def clock(self) -> Clock:

@@ -29,6 +29,7 @@ from acudesk.domain.roles import Role
 from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionRecord
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
+from acudesk.ui.backup_scheduler import BackupScheduler
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
 from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.admin_page import AdminPage
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
             nurse_station=board or not services.db.room,
         )
         self.strip = WatchStrip()
+        # Backups after every signed session and hourly, off this thread; banners on every page.
+        self.backups = BackupScheduler(services, self.strip.set_banner, parent=self)
         self.board_page = BoardPage()
         self._admin_page: AdminPage | None = None  # built when an administrator opens it
         for page in (self.welcome, self.patient_page, self.session_page, self.board_page):
@@ -533,6 +536,7 @@ class MainWindow(QMainWindow):
         self.audit_retry.stop()
         self.watch.shutdown()
         self.change_listener.stop()
+        self.backups.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
