@@ -342,6 +342,51 @@ class Addendum(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class Consent(Base):
+    """The patient's informed consent to a course, or the refusal (Federal Law 323-FZ art. 20).
+
+    One decision per row; a later decision for the same course is a new row (the latest counts),
+    so a refusal is never overwritten and stays visible.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("decision IN ('given', 'refused')", name="decision"),
+        CheckConstraint("length(text_version) > 0", name="text_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_on: Mapped[date] = mapped_column(Date)
+    taken_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Which consent text the patient read: the template's version label and a hash of its text.
+    text_version: Mapped[str] = mapped_column(String(40))
+    text_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionPrice(Base):
+    """The price of a session from a date on; each session costs the price in effect on its day."""
+
+    __tablename__ = "session_prices"
+    __table_args__ = (
+        UniqueConstraint("effective_from", name="uq_session_prices_effective_from"),
+        CheckConstraint("amount_minor >= 0", name="amount_minor"),
+        CheckConstraint("length(currency) = 3", name="currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # In the currency's minor unit (kopecks): 1 200,50 RUB is 120050.
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    effective_from: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Protocol(Base):
     """A saved point set, e.g. "cervical osteochondrosis, basic"."""
 
