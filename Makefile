@@ -19,7 +19,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 WHEEL := dist/acudesk-$(VERSION)-py3-none-any.whl
 APP := dist/AcuDesk/AcuDesk
 
-.PHONY: run demo test test-random lint bench lock wheel dist dist-test clean
+.PHONY: i18n run demo test test-random lint bench lock wheel dist dist-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,13 +58,21 @@ test: $(DEV_STAMP)
 test-random: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -o addopts="--strict-markers -rfE" -p no:cacheprovider $(PYTEST_ARGS)
 
-LINT_PATHS := acudesk tests main.py packaging $(wildcard bench)
+LINT_PATHS := acudesk tests tools main.py packaging $(wildcard bench)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy --strict acudesk
 	$(BIN)/lint-imports
+
+# The message catalog: extract every _()/ngettext/N_ message of acudesk/ into the template, merge
+# it into each language's .po (sorted, no line numbers: merges stay line-local) and compile the .mo
+# files that ship. tests/unit/test_i18n.py fails when a message has no finished translation.
+LOCALES := resources/locale
+i18n: $(DEV_STAMP)
+	$(BIN)/python -m tools.i18n extract
+	$(BIN)/python -m tools.i18n compile
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)

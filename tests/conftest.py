@@ -16,6 +16,7 @@ from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from acudesk import i18n
 from acudesk.db.anchor import KEY_FILE_ENV
 from acudesk.db.base import Base
 from acudesk.db.database import Database
@@ -57,6 +58,15 @@ def _private_data_dir(
     """The program's data directory (storage marker, backups, error log) is the test's own,
     never the account's real one; a test that needs another sets ACUDESK_DATA_DIR itself."""
     monkeypatch.setenv("ACUDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English unless they ask for Russian; the machine's locale never decides."""
+    monkeypatch.setenv("ACUDESK_LANG", "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture(scope="session")

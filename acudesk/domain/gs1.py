@@ -76,7 +76,7 @@ def parse_gs1(text: str) -> PackCode:
         from biip import ParseError, parse  # loaded at the first scan, not at start-up
 
         result = parse(_element_string(text))
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, IndexError):  # biip trips on a lone "]" (a symbology prefix)
         raise _not_a_pack_code("it could not be read as GS1 data") from None
     message = result.gs1_message
     if message is None:

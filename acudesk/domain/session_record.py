@@ -25,6 +25,7 @@ from acudesk.domain.timer import (
     rest_state,
     retention_state,
 )
+from acudesk.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -386,7 +387,8 @@ class WatchLine:
         """One line for a tile; ``private`` (lock screen, log-in gate) shows initials only."""
         who = self.initials if private else self.patient_name
         where = f"{self.room} · " if self.room else ""
-        needles = f"{self.needles_in} needle{'s' if self.needles_in != 1 else ''} in"
-        parts = [f"{where}{who}", needles if self.needles_in else "needles out"]
+        n = self.needles_in
+        needles = ngettext("{n} needle in", "{n} needles in", n).format(n=n) if n else None
+        parts = [f"{where}{who}", needles or _("needles out")]
         parts += [part for part in (self.status, self.clock) if part]
         return " · ".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from acudesk.domain.errors import RuleViolation
@@ -107,6 +107,8 @@ ELEMENTS = st.sampled_from(
 
 
 @settings(max_examples=300)
+@example("]")  # a symbology prefix with nothing after it
+@example("]C1")
 @given(st.one_of(st.text(max_size=80), st.lists(ELEMENTS, max_size=10).map("".join)))
 def test_any_text_is_a_pack_code_or_a_message(text: str) -> None:
     try:
