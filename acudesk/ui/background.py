@@ -35,20 +35,32 @@ class BackgroundTask(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: threading.Thread | None = None
+        self._busy = False
         self._progressed.connect(self.progressed, Qt.ConnectionType.QueuedConnection)
-        self._finished.connect(self.finished, Qt.ConnectionType.QueuedConnection)
-        self._failed.connect(self.failed, Qt.ConnectionType.QueuedConnection)
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """From ``start`` until its result is handed over on the window's thread; whoever gets
+        the result may start the next piece of work at once."""
+        return self._busy
 
     def start(self, work: Callable[[Progress], Any], name: str) -> bool:
-        if self.busy:
+        if self._busy:
             return False
+        self._busy = True
         self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self._thread.start()
         return True
+
+    def _on_finished(self, result: object) -> None:
+        self._busy = False
+        self.finished.emit(result)
+
+    def _on_failed(self, message: str) -> None:
+        self._busy = False
+        self.failed.emit(message)
 
     def _run(self, work: Callable[[Progress], Any]) -> None:
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QDate, QPoint, Qt
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QDialog, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from acudesk.domain.roles import Role
 from acudesk.services.audit import AuditFilter
 from acudesk.services.container import Services
 from acudesk.ui.dialogs.user_dialog import CredentialDialog, UserDialog
+from acudesk.ui.views.admin.audit_tab import AuditTab
 from acudesk.ui.views.admin_page import AdminPage
 from tests.gui.conftest import user_id
 from tests.unit.services.tamper import guards_lifted
@@ -406,6 +408,12 @@ def test_every_setting_shows_its_bounds_and_the_price_is_read_only(
 # -- audit trail ---------------------------------------------------------------------------
 
 
+def listed(qtbot: QtBot, tab: AuditTab) -> QTableWidget:
+    """The event list once it answers the filters now set (it is read on a worker thread)."""
+    qtbot.waitUntil(lambda: not tab.loading, timeout=10000)
+    return tab.table
+
+
 def test_the_audit_trail_lists_events_and_filters_by_user_and_patient(
     qtbot: QtBot, admin_page: AdminPage, demo_services: Services
 ) -> None:
@@ -413,35 +421,67 @@ def test_the_audit_trail_lists_events_and_filters_by_user_and_patient(
     tab = admin_page.audit_tab
     admin = user_id(demo_services, "admin")
     everything = demo_services.audit.query(admin)
-    assert tab.table.rowCount() == len(everything) > 10
+    assert listed(qtbot, tab).rowCount() == len(everything) > 10
     assert tab.user_combo.currentText() == "Anyone"
     assert tab.patient_combo.currentText() == "Any patient"
     assert {"Irina Morozova", "Olga Smirnova"} <= set(column(tab.table, 1))
 
     tab.user_combo.setCurrentIndex(tab.user_combo.findText("Olga Smirnova"))
-    assert set(column(tab.table, 1)) == {"Olga Smirnova"}
+    assert set(column(listed(qtbot, tab), 1)) == {"Olga Smirnova"}
     assert set(column(tab.table, 3)) == {"create"}
     assert tab.table.rowCount() == 7  # the seven demo patients she registered
 
     qtbot.keyClicks(tab.patient_edit, "Sokolova")
     assert tab.patient_combo.currentText().startswith("Maria Sokolova")
-    assert column(tab.table, 5) == ["Maria Sokolova"]
+    assert column(listed(qtbot, tab), 5) == ["Maria Sokolova"]
     assert "full name: Maria Sokolova" in tab.table.item(0, 6).text()
 
     qtbot.keyClicks(tab.patient_edit, "x")
     assert tab.patient_combo.count() == 0
-    assert tab.table.rowCount() == 0
+    assert listed(qtbot, tab).rowCount() == 0
     assert tab.count_label.text() == "No patient matches “Sokolovax”."
 
     tab.patient_edit.clear()
     assert tab.patient_combo.currentText() == "Any patient"
-    assert tab.table.rowCount() == 7
+    assert listed(qtbot, tab).rowCount() == 7
     tab.user_combo.setCurrentIndex(0)
-    assert tab.table.rowCount() == len(everything)
+    assert listed(qtbot, tab).rowCount() == len(everything)
     tab.from_check.setChecked(True)
     tab.from_edit.setDate(tab.from_edit.date().addDays(60))  # after the demo was set up
-    assert tab.table.rowCount() == 0
+    assert listed(qtbot, tab).rowCount() == 0
     assert tab.count_label.text() == "No events match these filters."
+
+
+def test_a_slow_audit_list_never_holds_the_window_and_only_the_newest_filter_is_shown(
+    qtbot: QtBot, admin_page: AdminPage, demo_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tab = admin_page.audit_tab
+    listed(qtbot, tab)
+    real_query = demo_services.audit.query
+    release = threading.Event()
+    asked: list[AuditFilter] = []
+
+    def slow_query(acting: int, wanted: AuditFilter | None = None) -> object:
+        asked.append(wanted or AuditFilter())
+        release.wait(20)  # a statement held by the database for as long as the test likes
+        return real_query(acting, wanted or AuditFilter())
+
+    monkeypatch.setattr(demo_services.audit, "query", slow_query)
+    painted = QTimer()
+    ticks: list[int] = []
+    painted.timeout.connect(lambda: ticks.append(1))
+    painted.start(10)
+
+    tab.user_combo.setCurrentIndex(tab.user_combo.findText("Olga Smirnova"))  # the window's
+    # thread came back at once: the list is being read, the window keeps handling events
+    assert not release.is_set() and tab.loading
+    assert tab.count_label.text() == "Reading the events..."
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=5000)
+    tab.user_combo.setCurrentIndex(tab.user_combo.findText("Irina Morozova"))
+    release.set()
+    assert set(column(listed(qtbot, tab), 1)) == {"Irina Morozova"}  # never Olga's answer
+    assert len(asked) == 2  # the first question answered, then the newest; none in between
+    painted.stop()
 
 
 def test_checking_the_audit_trail_reports_intact_then_the_broken_event(

@@ -105,6 +105,14 @@ class AuditTab(QWidget):
         self.verify_task.progressed.connect(self._on_verify_progress)
         self.verify_task.finished.connect(self._on_verified)
         self.verify_task.failed.connect(self._on_verify_failed)
+        # The event list is read on a worker too (a ten-year trail takes a few hundred ms):
+        # each filter change asks again, only the answer to the newest question is shown.
+        self.query_task = BackgroundTask(self)
+        self.query_task.finished.connect(self._on_rows)
+        self.query_task.failed.connect(self._on_query_failed)
+        self._asked = 0  # the newest question's number
+        self._running: int | None = None  # the number of the question being answered
+        self._waiting: tuple[int, int, AuditFilter] | None = None
         filters = QHBoxLayout()
         filters.addWidget(QLabel("User"))
         filters.addWidget(self.user_combo)
@@ -158,23 +166,53 @@ class AuditTab(QWidget):
             until=as_date(self.to_edit.date()) if self.to_check.isChecked() else None,
         )
 
+    @property
+    def loading(self) -> bool:
+        """Whether the list shown is not yet the answer to the newest filters."""
+        return self._running is not None or self._waiting is not None
+
     def reload(self) -> None:
         self.from_edit.setEnabled(self.from_check.isEnabled() and self.from_check.isChecked())
         self.to_edit.setEnabled(self.to_check.isEnabled() and self.to_check.isChecked())
         acting, refusal = self._access.user(), self._access.refusal(Action.VIEW_AUDIT)
-        self.table.setRowCount(0)
+        self._asked += 1
+        self._waiting = None
         if acting is None or refusal is not None:
+            self.table.setRowCount(0)
             self.count_label.setText(refusal or NO_USER)
             return
         if self.patient_combo.count() == 0:
+            self.table.setRowCount(0)
             self.count_label.setText(f"No patient matches “{self.patient_edit.text().strip()}”.")
             return
-        try:
-            rows = self._services.audit.query(acting, self.filter())
-        except AcuDeskError as error:
-            self.count_label.setText(str(error))
+        self._waiting = (self._asked, acting, self.filter())
+        self.count_label.setText("Reading the events...")
+        self._ask_next()
+
+    def _ask_next(self) -> None:
+        if self._waiting is None or self._running is not None:
             return
-        self._show_rows(rows)
+        number, acting, wanted = self._waiting
+        audit = self._services.audit
+        if self.query_task.start(lambda _progress: audit.query(acting, wanted), "audit list"):
+            self._waiting, self._running = None, number
+
+    def _answered(self) -> bool:
+        """True when the answer that came is the newest question's; asks the next one if not."""
+        current = self._running == self._asked
+        self._running = None
+        self._ask_next()
+        return current
+
+    def _on_rows(self, rows: object) -> None:
+        if self._answered():
+            assert isinstance(rows, list)
+            self._show_rows(rows)
+
+    def _on_query_failed(self, message: str) -> None:
+        if self._answered():
+            self.table.setRowCount(0)
+            self.count_label.setText(message)
 
     def check_trail(self) -> None:
         """The whole trail is checked on a worker thread, with a progress bar: the window and
