@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -11,8 +12,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QWidget,
 )
 
@@ -22,16 +22,13 @@ from acudesk.domain.session_flow import can
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.services.sessions import ADVERSE_KINDS, SEVERITIES, AdverseEventInput
+from acudesk.ui.models.adverse_event_model import (
+    AdverseEventModel,
+    ChoiceDelegate,
+    kind_label,
+    severity_label,
+)
 from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
-
-KIND_LABELS = {
-    "bleeding": "Bleeding or haematoma",
-    "pain": "Pain",
-    "dizziness": "Dizziness or fainting",
-    "nausea": "Nausea",
-    "broken_needle": "Broken needle",
-    "other": "Other",
-}
 
 
 class OutcomePanel(StepPanel):
@@ -54,28 +51,43 @@ class OutcomePanel(StepPanel):
         pain.addWidget(self.pain_after)
         pain.addStretch(1)
 
-        self.events = QTableWidget(0, 4)
+        # Cells edit in place (kind and severity from their lists); what is edited is saved.
+        self.event_model = AdverseEventModel()
+        self.events = QTableView()
         self.events.setObjectName("adverseEvents")
-        self.events.setHorizontalHeaderLabels(["Adverse event", "Severity", "Details", "Action"])
+        self.events.setModel(self.event_model)
+        self.events.setItemDelegate(ChoiceDelegate(self.events))
+        self.events.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.events.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.events.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         self.events.horizontalHeader().setStretchLastSection(True)
+        self.events.verticalHeader().hide()
         self.events.setMaximumHeight(120)
         for column, width in enumerate((200, 100, 260)):
             self.events.setColumnWidth(column, width)
+        self.events.setAccessibleName("Adverse events")
         self.kind_combo = QComboBox()
         for kind in ADVERSE_KINDS:
-            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+            self.kind_combo.addItem(kind_label(kind), kind)
         self.severity_combo = QComboBox()
         for severity in SEVERITIES:
-            self.severity_combo.addItem(severity.capitalize(), severity)
+            self.severity_combo.addItem(severity_label(severity), severity)
         self.event_details = QLineEdit()
         self.event_details.setPlaceholderText("Details")
         self.event_action = QLineEdit()
         self.event_action.setPlaceholderText("Action taken")
         self.add_event_button = QPushButton("Add")
+        self.delete_event_button = QPushButton("Delete the selected event")
+        self.delete_event_button.setEnabled(False)
         add = QHBoxLayout()
         for w in (self.kind_combo, self.severity_combo, self.event_details, self.event_action):
             add.addWidget(w)
         add.addWidget(self.add_event_button)
+        add.addWidget(self.delete_event_button)
 
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("notes")
@@ -101,6 +113,8 @@ class OutcomePanel(StepPanel):
         self.layout_.addStretch(1)
 
         self.add_event_button.clicked.connect(self.add_event)
+        self.delete_event_button.clicked.connect(self.delete_event)
+        self.events.selectionModel().selectionChanged.connect(self._event_selection_changed)
         self.save_button.clicked.connect(self.save)
         self.sign_button.clicked.connect(self.sign)
         self._loaded_for: tuple[int, object] | None = None
@@ -113,16 +127,21 @@ class OutcomePanel(StepPanel):
             self.pain_before.setValue(view.pain_before if view.pain_before is not None else -1)
             self.pain_after.setValue(view.pain_after if view.pain_after is not None else -1)
             self.notes.setPlainText(view.notes)
-            self.events.setRowCount(0)
-            for e in view.adverse_events:
-                self._append_event(
+            self.event_model.set_events(
+                [
                     AdverseEventInput(e.kind, e.severity, e.description, e.action_taken)
-                )
+                    for e in view.adverse_events
+                ]
+            )
+        self.event_model.set_editable(view.signed_at is None)
+        self._event_selection_changed()
         if view.outcome_recorded_at is not None:
             self.saved_label.setText(
                 f"Outcome saved at {view.outcome_recorded_at.astimezone():%H:%M}. "
                 "Check it, then sign to close the record."
             )
+        else:  # never the previous session's (or patient's) saved time
+            self.saved_label.clear()
 
     def add_event(self) -> None:
         self._append_event(
@@ -137,26 +156,25 @@ class OutcomePanel(StepPanel):
         self.event_action.clear()
 
     def _append_event(self, event: AdverseEventInput) -> None:
-        row = self.events.rowCount()
-        self.events.insertRow(row)
-        values = (KIND_LABELS[event.kind], event.severity, event.description, event.action_taken)
-        for column, text in enumerate(values):
-            item = QTableWidgetItem(text)
-            item.setData(
-                Qt.ItemDataRole.UserRole,
-                (event.kind, event.severity)[column] if column < 2 else text,
-            )
-            self.events.setItem(row, column, item)
+        row = self.event_model.append(event)
+        self.events.selectRow(row)
+
+    def delete_event(self) -> None:
+        """Deletes the selected row from the form; Save (or signing) stores the list as shown."""
+        rows = self.events.selectionModel().selectedRows()
+        if rows:
+            self.event_model.removeRows(rows[0].row(), 1)
+        self._event_selection_changed()
+
+    def _event_selection_changed(self, *_args: object) -> None:
+        selected = bool(self.events.selectionModel().selectedRows())
+        self.delete_event_button.setEnabled(selected and self.event_model.editable)
 
     def _events(self) -> list[AdverseEventInput]:
-        result = []
-        for row in range(self.events.rowCount()):
-            cells = [self.events.item(row, c) for c in range(4)]
-            kind, severity, details, action = (
-                c.data(Qt.ItemDataRole.UserRole) if c else "" for c in cells
-            )
-            result.append(AdverseEventInput(str(kind), str(severity), str(details), str(action)))
-        return result
+        editor = QApplication.focusWidget()
+        if editor is not None and editor.parent() is self.events.viewport():  # a cell's editor
+            self.events.commitData(editor)  # a cell still being typed in counts as typed
+        return self.event_model.events()
 
     def save(self) -> bool:
         before, after = self.pain_before.value(), self.pain_after.value()
