@@ -1,7 +1,7 @@
 """Command line: backups, their verification, restoring one, and starting a new clinic.
 
-    acudesk backup [--to FOLDER]            make and verify a backup now
-    acudesk backup verify [FILE]            check a backup again (default: the newest)
+    acudesk backup [--to FOLDER] [--full]   make and verify a backup now
+    acudesk backup verify [FILE] [--full]   check a backup again (default: the newest)
     acudesk restore FILE                    put a verified backup back in place
     acudesk db init [--new-clinic]          create the database; over a lost one only when asked
 
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from acudesk.i18n import _
 from acudesk.settings import Settings, describe_url
 
 COMMANDS = ("backup", "restore")
@@ -25,6 +26,9 @@ _PHASES = {
     "audit": "audit chain",
     "sha256": "sha256",
     "final check": "integrity_check",
+    "compress": "compressing",
+    "decompress": "unpacking",
+    "pg_restore": "pg_restore",
 }
 
 
@@ -32,10 +36,26 @@ def add_commands(sub: Any, db_sub: Any) -> list[argparse.ArgumentParser]:
     """Add the storage subcommands; returns the leaves that take --database-url."""
     backup = sub.add_parser("backup", help="make and verify a backup of the database now")
     backup.add_argument("--to", type=Path, help="the folder (default: the backup folder set)")
+    backup.add_argument(
+        "--full",
+        action="store_true",
+        help="check the whole audit trail in the copy (default: from the previous backup's "
+        "checkpoint; the whole trail at least weekly)",
+    )
+    backup.add_argument(
+        "--uncompressed", action="store_true", help="keep the copy as a plain SQLite file"
+    )
     backup_sub = backup.add_subparsers(dest="backup_command")
     verify = backup_sub.add_parser("verify", help="check a backup file again")
     verify.add_argument("file", nargs="?", type=Path, help="default: the newest backup")
+    verify.add_argument(
+        "--full",
+        action="store_true",
+        help="check the whole audit trail (default: what the backup's own check covered, "
+        "when its manifest is sealed with the audit key)",
+    )
     verify.add_argument("--json", action="store_true", help="the result as one line of JSON")
+    verify.add_argument("--audit-from", help=argparse.SUPPRESS)  # SEQ:MAC, the window's copies
     restore = sub.add_parser("restore", help="put a verified backup in place of the database")
     restore.add_argument("file", type=Path)
     init = db_sub.add_parser("init", help="create the database (a new, empty clinic)")
@@ -112,7 +132,10 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     bar = Bar()
     try:
         assert services.backups is not None
-        info = services.backups.back_up(reason="by hand", folder=args.to, progress=bar)
+        services.backups.compress = not args.uncompressed
+        info = services.backups.back_up(
+            reason="by hand", folder=args.to, progress=bar, full=args.full
+        )
     finally:
         bar.done()
         services.close()
@@ -120,12 +143,23 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  {info.summary()}")
     print(f"  {info.size:,} bytes, sha256 {info.sha256}, {info.seconds.get('total', 0):.1f} s")
     print(f"  manifest: {info.file}.json")
+    if info.compressed:
+        print(
+            "  "
+            + _("compressed (gzip): {size:,} bytes of database in {packed:,}").format(
+                size=info.content_size, packed=info.size
+            )
+        )
+    for removed in info.removed:
+        print("  " + _("removed the copy made before a migration: {file}").format(file=removed))
     return 0 if info.verified else 1
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from acudesk.services.backup import verify_backup
+    from acudesk.services.backup_check import parse_head
 
+    start = parse_head(args.audit_from) if args.audit_from else None
     file = args.file
     if file is None:
         services = _services(settings)
@@ -142,16 +176,37 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         import json
         from dataclasses import asdict
 
-        result = verify_backup(file, key_path=settings.audit_key_file)
+        result = verify_backup(
+            file,
+            key_path=settings.audit_key_file,
+            full=args.full,
+            start=start,
+            server_url=settings.database_url,
+        )
         print(json.dumps(asdict(result)))
         return 0 if result.ok else 1
     bar = Bar()
     try:
-        result = verify_backup(file, progress=bar, key_path=settings.audit_key_file)
+        result = verify_backup(
+            file,
+            progress=bar,
+            key_path=settings.audit_key_file,
+            full=args.full,
+            start=start,
+            server_url=settings.database_url,
+        )
     finally:
         bar.done()
     if result.ok:
         print(f"{file}: verified. {result.audit}")
+        if result.audit_from:
+            print(
+                _(
+                    "The audit trail was checked after event {seq}, where the check of an "
+                    "earlier verified backup ended; `acudesk backup verify --full {file}` "
+                    "checks all of it."
+                ).format(seq=result.audit_from, file=file)
+            )
         return 0
     print(f"{file}: NOT a good backup:", file=sys.stderr)
     for problem in result.problems:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -159,7 +159,21 @@ class AuditService(ServiceBase):
                 f"No check had run on this workstation yet: the newest events after {start.seq} "
                 "were checked. `acudesk audit verify` checks the whole trail."
             )
+        return self.verify_from(start, anchor=anchor, notes=notes)
+
+    def verify_from(
+        self,
+        start: Head,
+        *,
+        anchor: AnchorState | None = None,
+        notes: list[str] | None = None,
+        progress: Progress | None = None,
+    ) -> ChainReport:
+        """The events after ``start`` (a checkpoint a verification found intact: its event
+        must still be there, unchanged), and the records signed after it. The start-up check
+        and each backup's check; the whole check is `verify`."""
         with self._db.snapshot() as s:
+            total = audit.count(s, after=start.seq)
             breaks: list[Break] = []
             verifier = ChainVerifier(self._db.trail.key(), start=start, known=_known(anchor))
             checked = audit.record_at(s, start.seq)
@@ -172,10 +186,23 @@ class AuditService(ServiceBase):
             for record in audit.records(s, after=start.seq):
                 verifier.feed(record)
                 signatures.see(record)
+                if progress is not None and verifier.events % PROGRESS_EVERY == 0:
+                    progress(verifier.events, total)
             breaks += verifier.finish()
             breaks += self._against_anchor(verifier, anchor)
             sessions = _check_signed(s, signatures, breaks, None, 0, 0, only_sealed=True)
-        return self._finish(verifier, breaks, sessions, since=start.seq, notes=notes)
+        report = self._finish(
+            verifier,
+            breaks,
+            sessions,
+            since=start.seq,
+            notes=notes,
+            progress=progress,
+            total=total,
+        )
+        if report.head is None and checked is not None and report.intact:
+            report = replace(report, head=start)  # nothing new: the checkpoint still holds
+        return report
 
     def _first_window(self) -> Head | None:
         """Where a first start-up check begins: the newest RECENT_WINDOW events, never before

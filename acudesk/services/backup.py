@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from acudesk.db import storage
 from acudesk.db.database import Database
 from acudesk.db.engine import open_read_only, sqlite_path
 from acudesk.db.storage import CopyStopped
+from acudesk.domain.audit_chain import Head, key_id
 from acudesk.domain.backup_rotation import Kept, to_delete
 from acudesk.domain.clock import Clock, SystemClock
 from acudesk.domain.errors import RuleViolation
@@ -37,12 +39,16 @@ from acudesk.services.backup_check import (
     verify_sqlite_copy,
 )
 from acudesk.services.backup_files import (
+    GZIP,
+    GZIP_SUFFIX,
     MAIN_TABLES,
     BackupError,
     BackupInfo,
     BackupProgress,
+    compress,
     list_backups,
     manifest_path,
+    manifest_seal,
     read_manifest,
     write_manifest,
 )
@@ -72,6 +78,10 @@ STALE_AFTER = timedelta(hours=24)  # the banner on every page
 RETRY_FAILED_AFTER = timedelta(minutes=10)
 # Audit actions after which a backup is due at once: a record was signed.
 SIGNING_ACTIONS = ("sign", "add addendum")
+# Each backup checks the audit trail from the checkpoint the previous verified backup reached;
+# the whole trail again at least this often (an edit of an old event is found within a week),
+# and whenever asked (`acudesk backup --full`, `acudesk backup verify --full`).
+FULL_CHECK_EVERY = timedelta(days=7)
 
 
 class BackupService(ServiceBase):
@@ -81,6 +91,7 @@ class BackupService(ServiceBase):
     the check never competes with the window for Python's interpreter lock)."""
 
     verify_elsewhere = False
+    compress = True  # gzip each SQLite copy once it is verified (BENCHMARKS.md: size, time)
 
     def __init__(self, db: Database, data_dir: Path, clock: Clock | None = None) -> None:
         super().__init__(db)
@@ -198,9 +209,12 @@ class BackupService(ServiceBase):
         folder: Path | None = None,
         progress: BackupProgress | None = None,
         stop: Callable[[], bool] = lambda: False,
+        full: bool = False,
     ) -> BackupInfo:
         """Make, verify and record one backup, then apply the rotation. A backup that fails
-        verification is kept (with its manifest saying why) until a good one replaces it."""
+        verification is kept (with its manifest saying why) until a good one replaces it.
+        The audit trail is checked from the previous verified backup's checkpoint, or whole
+        (``full``, the first backup in a folder, or none whole for FULL_CHECK_EVERY)."""
         target_folder = (folder or self.folder).expanduser().resolve()
         try:
             _writable_folder(target_folder)
@@ -215,7 +229,9 @@ class BackupService(ServiceBase):
 
             info = dump(self._db, self.url, self.source, target_folder, reason, self._clock)
         else:
-            info = self._sqlite_backup(self.database_path, target_folder, reason, progress, stop)
+            info = self._sqlite_backup(
+                self.database_path, target_folder, reason, progress, stop, full=full
+            )
         write_manifest(info)
         if folder is None or target_folder == self.folder.expanduser().resolve():
             self._rotate(target_folder)
@@ -228,11 +244,16 @@ class BackupService(ServiceBase):
         reason: str,
         progress: BackupProgress | None,
         stop: Callable[[], bool],
+        *,
+        full: bool = False,
     ) -> BackupInfo:
         made = self._clock.now().astimezone(UTC)
-        name = _free_name(folder, f"{source_path.stem}-{made:%Y%m%dT%H%M%SZ}", ".sqlite3")
+        squeeze = self.compress
+        suffix = ".sqlite3" + (GZIP_SUFFIX if squeeze else "")
+        name = _free_name(folder, f"{source_path.stem}-{made:%Y%m%dT%H%M%SZ}", suffix)
         final = folder / name
-        partial = folder / f".{name}.partial"
+        partial = folder / f".{name.removesuffix(GZIP_SUFFIX)}.partial"
+        packed = folder / f".{name}.partial"
         started = time.perf_counter()
         source = open_read_only(source_path)
         try:
@@ -246,12 +267,18 @@ class BackupService(ServiceBase):
         finally:
             source.close()
         copied = time.perf_counter()
+        last_id = snapshot.audit.last_id if snapshot.audit else 0
+        start = None if full else self._audit_start(folder, last_id, made)
+        content_size = partial.stat().st_size
+        content_sha256 = ""
+        compressed_at = None
         try:
             if self.verify_elsewhere:
                 if progress:
                     progress("check", 0, 1)
                 check = against_snapshot(
-                    verify_in_child(partial, key_path=self._db.trail.key_path), snapshot.counts
+                    verify_in_child(partial, key_path=self._db.trail.key_path, start=start),
+                    snapshot.counts,
                 )
                 if progress:
                     progress("check", 1, 1)
@@ -261,16 +288,33 @@ class BackupService(ServiceBase):
                     expected=snapshot.counts,
                     progress=progress,
                     key_path=self._db.trail.key_path,
+                    start=start,
                 )
             verified = time.perf_counter()
+            if squeeze:
+                content_sha256 = compress(partial, packed, progress=progress)
+                partial.unlink()
+                compressed_at = time.perf_counter()
+                stored = packed
+            else:
+                stored = partial
             digest = storage.sha256_of(
-                partial, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
+                stored, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
             )
-            os.replace(partial, final)
+            os.replace(stored, final)
             storage.fsync_folder(folder)
         except BaseException:
             partial.unlink(missing_ok=True)
+            packed.unlink(missing_ok=True)
             raise
+        seconds = {
+            "copy": round(copied - started, 3),
+            "verify": round(verified - copied, 3),
+        }
+        if compressed_at is not None:
+            seconds["compress"] = round(compressed_at - verified, 3)
+        seconds["total"] = round(time.perf_counter() - started, 3)
+        key = self._db.trail.key()
         info = BackupInfo(
             file=str(final),
             made_at=made.isoformat(),
@@ -285,13 +329,19 @@ class BackupService(ServiceBase):
             counts=check.counts,
             source_counts=snapshot.counts,
             audit=check.audit,
-            audit_last_id=snapshot.audit.last_id if snapshot.audit else 0,
-            seconds={
-                "copy": round(copied - started, 3),
-                "verify": round(verified - copied, 3),
-                "total": round(time.perf_counter() - started, 3),
-            },
+            audit_last_id=last_id,
+            seconds=seconds,
+            audit_from=check.audit_from,
+            audit_from_mac=check.audit_from_mac,
+            checkpoint_seq=check.checkpoint_seq if check.ok else 0,
+            checkpoint_mac=check.checkpoint_mac if check.ok else "",
+            key_id=key_id(key) if key is not None else "",
+            compression=GZIP if squeeze else "",
+            content_size=content_size,
+            content_sha256=content_sha256,
         )
+        if key is not None:
+            info = replace(info, seal=manifest_seal(key, info))
         if check.ok and snapshot.audit is not None:
             self.marker.put(
                 MarkerEntry(
@@ -305,6 +355,23 @@ class BackupService(ServiceBase):
                 )
             )
         return info
+
+    def _audit_start(self, folder: Path, last_id: int, now: datetime) -> Head | None:
+        """Where a new copy's audit check begins: the newest checkpoint of a verified backup
+        in ``folder`` whose manifest is sealed with this key; None (the whole trail) when
+        there is none, or when no backup of the last FULL_CHECK_EVERY checked it whole."""
+        key = self._db.trail.key()
+        if key is None:
+            return None
+        sealed = [
+            b
+            for b in self.backups(folder)
+            if b.verified and b.checkpoint is not None and b.sealed_with(key)
+        ]
+        if not any(b.audit_from == 0 and now - b.made < FULL_CHECK_EVERY for b in sealed):
+            return None
+        usable = [b.checkpoint for b in sealed if b.checkpoint and b.checkpoint.seq <= last_id]
+        return max(usable, key=lambda h: h.seq) if usable else None
 
     def _rotate(self, folder: Path) -> None:
         now = self._clock.now()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +20,16 @@ from acudesk.db import storage
 from acudesk.db.anchor import AuditTrail
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine, open_read_only
+from acudesk.domain.audit_chain import Head
+from acudesk.i18n import _
 from acudesk.services.audit import AuditService
 from acudesk.services.backup_files import (
     MAIN_TABLES,
     BackupError,
     BackupProgress,
+    decompress,
+    disk_room,
+    is_compressed,
     read_manifest,
 )
 
@@ -34,6 +41,14 @@ class Verification:
     counts: dict[str, int]
     audit: str
     audit_last_id: int
+    audit_from: int = 0  # the check began after this event (0: the whole trail)
+    audit_from_mac: str = ""
+    checkpoint_seq: int = 0  # the newest event the check found intact
+    checkpoint_mac: str = ""
+
+    @property
+    def checkpoint(self) -> Head | None:
+        return Head(self.checkpoint_seq, self.checkpoint_mac) if self.checkpoint_seq else None
 
 
 def copy_trail(key_path: Path | None) -> AuditTrail:
@@ -56,9 +71,11 @@ def verify_sqlite_copy(
     expected: dict[str, int] | None = None,
     progress: BackupProgress | None = None,
     key_path: Path | None = None,
+    start: Head | None = None,
 ) -> Verification:
     """integrity_check, the main tables' counts (against ``expected``), and the audit chain
-    (its seals checked with the key at ``key_path``: the source database's)."""
+    (its seals checked with the key at ``key_path``: the source database's): the events after
+    ``start`` only, a checkpoint an earlier verification found intact, or the whole trail."""
     if progress:
         progress("check", 0, 1)
     problems = storage.check(path, full=True)
@@ -84,15 +101,31 @@ def verify_sqlite_copy(
     if progress:
         progress("audit", 0, 1)
     db = Database(make_engine(f"sqlite:///{path}", read_only=True), trail=copy_trail(key_path))
+    audit_progress = (lambda d, t: progress("audit", d, t)) if progress else None
     try:
-        report = AuditService(db).verify()
+        service = AuditService(db)
+        if start is None:
+            report = service.verify(audit_progress)
+        else:
+            report = service.verify_from(start, progress=audit_progress)
     finally:
         db.dispose()
     if progress:
         progress("audit", 1, 1)
     if not report.intact:
         problems.append(f"audit trail: {report.text}")
-    return Verification(not problems, problems, counts, report.text, mark.last_id if mark else 0)
+    head = report.head if report.intact else None
+    return Verification(
+        not problems,
+        problems,
+        counts,
+        report.text,
+        mark.last_id if mark else 0,
+        audit_from=start.seq if start else 0,
+        audit_from_mac=start.mac if start else "",
+        checkpoint_seq=head.seq if head else 0,
+        checkpoint_mac=head.mac if head else "",
+    )
 
 
 def child_command() -> list[str]:
@@ -107,7 +140,11 @@ def _lower_priority() -> None:  # pragma: no cover - runs in the child, before i
 
 
 def verify_in_child(
-    path: Path, *, key_path: Path | None = None, timeout_s: float = 6 * 3600
+    path: Path,
+    *,
+    key_path: Path | None = None,
+    start: Head | None = None,
+    timeout_s: float = 6 * 3600,
 ) -> Verification:
     """verify_backup in a separate process at a lower priority: checking the audit chain is
     pure Python, and in a thread of the window's process it would hold the interpreter lock
@@ -125,6 +162,7 @@ def verify_in_child(
             str(path),
             "--json",
             *(["--audit-key-file", str(key_path)] if key_path else []),
+            *(["--audit-from", f"{start.seq}:{start.mac}"] if start else ["--full"]),
         ],
         capture_output=True,
         text=True,
@@ -153,35 +191,134 @@ def against_snapshot(check: Verification, expected: dict[str, int]) -> Verificat
         f"{t}: {check.counts.get(t, 0):,} in the copy, {expected.get(t, 0):,} in the source"
         for t in differ
     ]
-    return Verification(False, problems, check.counts, check.audit, check.audit_last_id)
+    return Verification(
+        False,
+        problems,
+        check.counts,
+        check.audit,
+        check.audit_last_id,
+        check.audit_from,
+        check.audit_from_mac,
+        check.checkpoint_seq,
+        check.checkpoint_mac,
+    )
+
+
+def parse_head(text: str) -> Head:
+    """``SEQ:MAC`` as the window's backups hand a checkpoint to the checking process."""
+    seq, _sep, mac = text.partition(":")
+    return Head(int(seq), mac)
 
 
 def verify_backup(
-    path: Path, *, progress: BackupProgress | None = None, key_path: Path | None = None
+    path: Path,
+    *,
+    progress: BackupProgress | None = None,
+    key_path: Path | None = None,
+    full: bool = False,
+    start: Head | None = None,
+    plain_to: Path | None = None,
+    server_url: str | None = None,
 ) -> Verification:
     """Check a backup file again, as `acudesk backup verify FILE` does: its sha256 against its
     manifest, then (SQLite) integrity, counts against the manifest and the audit chain, or
-    (pg_dump) that pg_restore can read the archive's table of contents."""
+    (pg_dump) the archive restored into a throwaway database and checked there.
+
+    The audit chain is checked from where the backup's own check began when its manifest is
+    sealed with the audit key and its sha256 matches (the file is then exactly the one that
+    was verified), else (``full``, an old or edited manifest) the whole trail; ``start``
+    forces a checkpoint (the window's new copies, checked in a child process). A compressed
+    copy is unpacked first: into ``plain_to`` (a restore keeps it) or a temporary file."""
     if not path.is_file():
         return Verification(False, [f"there is no file {path}"], {}, "", 0)
     info = read_manifest(path)
     problems: list[str] = []
+    matches = False
     if info is not None and info.sha256:
         digest = storage.sha256_of(
             path, progress=(lambda d, t: progress("sha256", d, t)) if progress else None
         )
-        if digest != info.sha256:
+        matches = digest == info.sha256
+        if not matches:
             problems.append(
                 "the file is not the one that was made: its sha256 differs from its manifest's"
             )
     if info is not None and info.kind == "pg_dump":
-        from acudesk.services.pg_backup import verify_archive
+        from acudesk.services.pg_backup import verify_archive_fully
 
-        problems.extend(verify_archive(path))
-        return Verification(not problems, problems, info.source_counts, "", info.audit_last_id)
+        check = verify_archive_fully(
+            path, server_url=server_url, key_path=key_path, progress=progress
+        )
+        problems.extend(check.problems)
+        return Verification(
+            not problems,
+            problems,
+            check.counts or info.source_counts,
+            check.audit,
+            check.audit_last_id or info.audit_last_id,
+        )
     key = key_path or (source_key(info.source_path) if info is not None else None)
-    check = verify_sqlite_copy(
-        path, expected=info.counts if info else None, progress=progress, key_path=key
-    )
+    if (
+        start is None
+        and not full
+        and info is not None
+        and matches
+        and info.verified
+        and info.sealed_with(copy_trail(key).key())
+    ):
+        start = info.start
+    plain, scratch = path, None
+    if is_compressed(path):
+        size = info.content_size if info is not None else 0
+        if plain_to is not None:
+            plain = plain_to
+        else:
+            scratch = Path(tempfile.mkdtemp(prefix="acudesk-verify-"))
+            plain = scratch / path.name.removesuffix(".gz")
+        room = disk_room(plain.parent, size)
+        if room is not None:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            return Verification(False, [room], {}, "", 0)
+        try:
+            decompress(path, plain, progress=progress, size=size)
+        except BackupError as error:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            return Verification(False, [*problems, str(error)], {}, "", 0)
+    try:
+        check = verify_sqlite_copy(
+            plain,
+            expected=info.counts if info else None,
+            progress=progress,
+            key_path=key,
+            start=start,
+        )
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     problems.extend(check.problems)
-    return Verification(not problems, problems, check.counts, check.audit, check.audit_last_id)
+    if (
+        start is not None
+        and info is not None
+        and check.ok
+        and info.checkpoint is not None
+        and check.checkpoint != info.checkpoint
+    ):
+        problems.append(
+            _(
+                "the copy's newest audit event ({found}) is not the checkpoint its manifest "
+                "names ({expected})"
+            ).format(found=check.checkpoint_seq, expected=info.checkpoint_seq)
+        )
+    return Verification(
+        not problems,
+        problems,
+        check.counts,
+        check.audit,
+        check.audit_last_id,
+        check.audit_from,
+        check.audit_from_mac,
+        check.checkpoint_seq,
+        check.checkpoint_mac,
+    )

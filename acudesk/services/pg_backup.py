@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import subprocess
 import time
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select, table
+from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from acudesk.db import storage
+from acudesk.db.anchor import AuditTrail
 from acudesk.db.database import Database
+from acudesk.db.engine import make_engine
 from acudesk.domain.clock import Clock
+from acudesk.i18n import _
+from acudesk.services.audit import AuditService
 from acudesk.services.backup import MAIN_TABLES, BackupError, BackupInfo, _free_name
+from acudesk.services.backup_check import Verification, copy_trail
+from acudesk.services.backup_files import BackupProgress
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 DUMP_TIMEOUT_S = 6 * 3600
@@ -104,7 +112,8 @@ def dump(
         problems=problems,
         counts={},
         source_counts=counts,
-        audit="not checked in a logical archive: restore it into a scratch database to check",
+        audit="not checked when made: `acudesk backup verify FILE` restores the archive into "
+        "a throwaway database and checks its audit trail",
         audit_last_id=0,
         seconds={
             "copy": round(dumped - started, 3),
@@ -134,3 +143,118 @@ def _counts(db: Database) -> dict[str, int]:
             for t in MAIN_TABLES
             if t in present
         }
+
+
+SCRATCH_PREFIX = "acudesk_verify_"
+
+
+def verify_archive_fully(
+    path: Path,
+    *,
+    server_url: str | None,
+    key_path: Path | None = None,
+    progress: BackupProgress | None = None,
+) -> Verification:
+    """A pg_dump archive checked as a SQLite backup is: restored with pg_restore into a
+    throwaway database on ``server_url``'s server, whose audit chain (against the clinic's
+    key) and signed records are then checked, and which is dropped afterwards."""
+    problems = verify_archive(path)
+    if problems:
+        return Verification(False, problems, {}, "", 0)
+    if server_url is None or make_url(server_url).get_backend_name() != "postgresql":
+        return Verification(
+            False,
+            [
+                _(
+                    "the archive's table of contents is readable, but its audit trail was not "
+                    "checked: that needs a PostgreSQL server to restore it into a throwaway "
+                    "database. Run `acudesk backup verify FILE --database-url "
+                    "postgresql://OWNER@SERVER/DATABASE` (a role that may create databases)"
+                )
+            ],
+            {},
+            "",
+            0,
+        )
+    pg_restore = find_tool("pg_restore")
+    assert pg_restore is not None  # verify_archive said so otherwise
+    key = key_path or AuditTrail.for_url(server_url).key_path
+    scratch = f"{SCRATCH_PREFIX}{secrets.token_hex(5)}"
+    admin = make_engine(server_url, statement_timeout_ms=0, lock_timeout_ms=0).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{scratch}"'))
+    except SQLAlchemyError as error:
+        admin.dispose()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        return Verification(
+            False,
+            [
+                _(
+                    "the archive's audit trail could not be checked: a throwaway database "
+                    "could not be created on the server ({reason}). Run it as a role that may "
+                    "create databases (the server's owner)."
+                ).format(reason=reason)
+            ],
+            {},
+            "",
+            0,
+        )
+    scratch_url = make_url(server_url).set(database=scratch).render_as_string(hide_password=False)
+    try:
+        if progress:
+            progress("pg_restore", 0, 1)
+        libpq_url, env = _libpq(scratch_url)
+        result = subprocess.run(
+            [
+                str(pg_restore),
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--no-password",
+                "-d",
+                libpq_url,
+                str(path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DUMP_TIMEOUT_S,
+        )
+        if progress:
+            progress("pg_restore", 1, 1)
+        if result.returncode != 0:
+            return Verification(
+                False,
+                [f"pg_restore could not restore the archive: {result.stderr.strip()[-300:]}"],
+                {},
+                "",
+                0,
+            )
+        db = Database(make_engine(scratch_url, statement_timeout_ms=0), trail=copy_trail(key))
+        try:
+            counts = _counts(db)
+            report = AuditService(db).verify(
+                (lambda d, t: progress("audit", d, t)) if progress else None
+            )
+            with db.reading() as s:
+                last = int(s.scalar(text("SELECT max(id) FROM audit_events")) or 0)
+        finally:
+            db.dispose()
+        found = [] if report.intact else [f"audit trail: {report.text}"]
+        head = report.head if report.intact else None
+        return Verification(
+            not found,
+            found,
+            counts,
+            report.text,
+            last,
+            checkpoint_seq=head.seq if head else 0,
+            checkpoint_mac=head.mac if head else "",
+        )
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()

@@ -31,12 +31,14 @@ def test_backup_verify_damage_and_restore(
     folder = tmp_path / "usb"
     assert main(["backup", "--to", str(folder), "--database-url", clinic_url]) == 0
     out = capsys.readouterr()
-    (backup,) = folder.glob("clinic-*.sqlite3")
+    (backup,) = folder.glob("clinic-*.sqlite3.gz")
     assert f"Backup: {backup}" in out.out and "verified" in out.out
     assert "copying [" in out.err and "100%" in out.err  # the progress bar, on stderr
 
     assert main(["backup", "verify", str(backup), "--database-url", clinic_url]) == 0
     assert "verified" in capsys.readouterr().out
+    assert main(["backup", "verify", "--full", str(backup), "--database-url", clinic_url]) == 0
+    assert "in the whole trail" in capsys.readouterr().out
 
     database = tmp_path / "clinic.sqlite3"
     os.truncate(database, database.stat().st_size - 100)

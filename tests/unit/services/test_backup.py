@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from acudesk.db import models as m
 from acudesk.db.database import Database
@@ -27,6 +27,7 @@ from acudesk.services.restore import restore
 from acudesk.services.session_view import SessionView
 from acudesk.services.startup import MarkerKeeper, StorageGuard
 from tests.unit.services.conftest import DOCTOR_PIN, Clinic, prepare, start
+from tests.unit.services.tamper import guards_lifted
 
 POINTS = ["GB20", "BL23", "BL25", "SI14", "SI15", "BL11", "BL13", "LI4", "ST36", "BL40", "GB34"]
 
@@ -307,7 +308,44 @@ def test_a_clinic_server_is_archived_with_pg_dump(
     assert info.kind == "pg_dump" and info.verified, info.problems
     assert _mode(Path(info.file)) == 0o600
     assert info.source_counts["users"] == 1
-    assert verify_backup(Path(info.file)).ok
+    # Checked again: restored into a throwaway database on the server, its chain verified.
+    check = verify_backup(Path(info.file), server_url=db_url)
+    assert check.ok, check.problems
+    assert "intact" in check.audit and check.counts["users"] == 1
+    scratch = _scratch_databases(db_url)
+    assert scratch == [], "the throwaway database is dropped"
+    # Without a server to restore into, it says what was and was not checked.
+    alone = verify_backup(Path(info.file))
+    assert not alone.ok
+    assert "audit trail was not checked" in alone.problems[0]
+    assert "--database-url" in alone.problems[0]
+
+
+def _scratch_databases(url: str) -> list[str]:
+    engine = make_engine(url)
+    with engine.connect() as c:
+        names = c.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'acudesk_verify_%'")
+        ).scalars()
+        found = list(names)
+    engine.dispose()
+    return found
+
+
+def test_a_tampered_archive_fails_its_audit_check(
+    services: Services, db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("pg_dump archives a server")
+    services.users.create_user(
+        "admin", "Irina Morozova", [Role.ADMINISTRATOR], pin="1000", password="pw-12345"
+    )
+    with guards_lifted(services.db) as c:  # an event edited behind the program's back
+        c.execute(text("UPDATE audit_events SET after = '{}' WHERE id = 1"))
+    info = BackupService(services.db, tmp_path).back_up(folder=tmp_path / "dumps")
+    check = verify_backup(Path(info.file), server_url=db_url)
+    assert not check.ok
+    assert any("Event 1 was edited" in p for p in check.problems), check.problems
 
 
 def test_a_read_only_database_is_backed_up_all_the_same(
@@ -335,7 +373,7 @@ def test_a_backup_never_lowers_the_mark_the_keeper_wrote(
     service.back_up()
     after = guard.known()
     assert after is not None and after.audit_last_id == forged.audit_last_id
-    assert after.latest_backup.endswith(".sqlite3")
+    assert after.latest_backup.endswith(".sqlite3.gz")
 
 
 def test_the_window_checks_a_new_copy_in_another_process(
@@ -362,3 +400,72 @@ def test_a_restore_to_a_new_place_takes_the_audit_key_along(
     restored = Services.build(Database(make_engine(url), clock))
     assert restored.audit.verify().intact
     restored.close()
+
+
+def test_each_backup_checks_the_audit_trail_from_the_last_checkpoint(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    service = BackupService(clinic.services.db, data_dir)
+    first = service.back_up(reason="first")
+    assert first.verified and first.audit_from == 0  # the first in a folder: the whole trail
+    assert first.checkpoint is not None and first.sealed_with(clinic.services.db.trail.key())
+    _signed_session(clinic, clock)
+    second = service.back_up(reason="signed session")
+    assert second.verified, second.problems
+    assert second.audit_from == first.checkpoint_seq  # only what came after
+    assert f"after event {first.checkpoint_seq}" in second.audit
+    full = service.back_up(reason="by hand", full=True)
+    assert full.verified and full.audit_from == 0 and "whole trail" in full.audit
+    # Re-verified: the same span when the sealed manifest and the sha256 hold; --full: all.
+    again = verify_backup(Path(second.file))
+    assert again.ok and again.audit_from == first.checkpoint_seq
+    assert verify_backup(Path(second.file), full=True).audit_from == 0
+
+
+def test_an_edited_manifest_costs_a_whole_check(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    service = BackupService(clinic.services.db, data_dir)
+    service.back_up(reason="first")
+    _signed_session(clinic, clock)
+    second = service.back_up(reason="signed session")
+    manifest = Path(second.file + ".json")
+    manifest.write_text(manifest.read_text().replace('"audit_from": ', '"audit_from": 1'))
+    again = verify_backup(Path(second.file))
+    assert again.ok and again.audit_from == 0  # the seal no longer holds
+
+
+def test_compressed_and_old_plain_backups_verify_and_restore(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    _signed_session(clinic, clock)
+    service = BackupService(clinic.services.db, data_dir)
+    packed = service.back_up(reason="compressed")
+    assert packed.compressed and packed.file.endswith(".sqlite3.gz")
+    assert packed.size < packed.content_size
+    assert _mode(Path(packed.file)) == 0o600
+    service.compress = False
+    clock.advance(minutes=61)  # the rotation keeps one an hour
+    plain = service.back_up(reason="plain")
+    assert not plain.compressed and plain.file.endswith(".sqlite3")
+    assert verify_backup(Path(packed.file)).ok and verify_backup(Path(plain.file)).ok
+    before = _held(sqlite_url)
+    clinic.services.db.dispose()
+    for backup in (packed, plain):
+        result = restore(Path(backup.file), sqlite_url, data_dir)
+        assert result.counts == backup.counts
+        assert _held(sqlite_url) == before
+    restored = Services.build(Database(make_engine(sqlite_url), clock))
+    assert restored.audit.verify().intact
+    restored.close()
+
+
+def test_a_damaged_compressed_backup_is_refused(
+    clinic: Clinic, sqlite_url: str, data_dir: Path
+) -> None:
+    info = BackupService(clinic.services.db, data_dir).back_up()
+    backup = Path(info.file)
+    os.truncate(backup, backup.stat().st_size // 2)
+    Path(info.file + ".json").unlink()  # no manifest to compare the sha256 with
+    result = verify_backup(backup)
+    assert not result.ok and "cannot be unpacked" in result.problems[0]
