@@ -408,8 +408,7 @@ def _not_recorded(where: str) -> str:
 def _settings_missing(key: str) -> str:
     return _not_recorded(
         _(
-            "no entry for '{label}' in the clinic's STRICTA settings "
-            "(Administration, Exports)."
+            "no entry for '{label}' in the clinic's STRICTA settings (Administration, Exports)."
         ).format(label=_(setting_of(key).label))
     )
 
@@ -518,9 +517,7 @@ class _Composer:
         if counts:
             a = _("Insertions per session: {range} ({sessions}, {patients})").format(
                 range=_range_text(counts),
-                sessions=ngettext("{n} session", "{n} sessions", len(counts)).format(
-                    n=len(counts)
-                ),
+                sessions=ngettext("{n} session", "{n} sessions", len(counts)).format(n=len(counts)),
                 patients=ngettext("{n} patient", "{n} patients", self.patient_count).format(
                     n=self.patient_count
                 ),
@@ -622,9 +619,7 @@ class _Composer:
         )
 
     def _needle_type(self, needles: Sequence[NeedleFact]) -> SubItem:
-        kinds = Counter(
-            (n.material, n.diameter_mm, n.length_mm) for n in needles
-        )
+        kinds = Counter((n.material, n.diameter_mm, n.length_mm) for n in needles)
         text = "; ".join(
             ngettext(
                 "{material}, {d} x {l} mm ({n} needle)",

@@ -360,7 +360,9 @@ class ExportService(ServiceBase):
         not_intact: dict[int, int] = defaultdict(int)
         bleeding: dict[int, int] = defaultdict(int)
         for session_id, condition, bled in s.execute(
-            select(m.NeedleInsertion.session_id, m.NeedleRemoval.condition, m.NeedleRemoval.bleeding)
+            select(
+                m.NeedleInsertion.session_id, m.NeedleRemoval.condition, m.NeedleRemoval.bleeding
+            )
             .outerjoin(m.NeedleRemoval, m.NeedleRemoval.insertion_id == m.NeedleInsertion.id)
             .where(m.NeedleInsertion.session_id.in_(ids))
         ):
@@ -497,7 +499,9 @@ def _course_fact(c: m.Course) -> CourseFact:
 
 
 def _practitioners(s: Session, ids: set[int]) -> dict[int, PractitionerFact]:
-    found: dict[int, dict[str, Any]] = {i: {"diploma": [], "certificate": [], "place": ""} for i in ids}
+    found: dict[int, dict[str, Any]] = {
+        i: {"diploma": [], "certificate": [], "place": ""} for i in ids
+    }
     if ids:
         for c in s.scalars(select(m.Credential).where(m.Credential.user_id.in_(sorted(ids)))):
             found[c.user_id][c.kind].append(c.issued_on)
@@ -567,9 +571,9 @@ def _fault(target: Path, error: OSError) -> ExportFault:
     folder = target.parent
     if isinstance(error, PermissionError):
         return ExportFault(
-            _("AcuDesk may not write to {folder} (permission denied): nothing was exported.").format(
-                folder=folder
-            ),
+            _(
+                "AcuDesk may not write to {folder} (permission denied): nothing was exported."
+            ).format(folder=folder),
             _("Choose a folder this account may write to."),
         )
     if error.errno == errno.ENOSPC:

@@ -215,9 +215,7 @@ def test_sessions_and_needles_csv_one_row_each_with_iso_dates(demo: Demo, out: P
     )
     assert gb20["lot"].endswith("A") and gb20["condition"] == "intact"
     assert gb20["inserted_by"] == "Dr Elena Ivanova" and gb20["removed_by"] == "Olga Smirnova"
-    assert datetime.fromisoformat(gb20["removed_at"]) > datetime.fromisoformat(
-        gb20["inserted_at"]
-    )
+    assert datetime.fromisoformat(gb20["removed_at"]) > datetime.fromisoformat(gb20["inserted_at"])
 
 
 @pytest.mark.usefixtures("moscow")
@@ -232,8 +230,12 @@ def test_a_period_holds_the_whole_last_day_in_local_time(demo: Demo) -> None:
     exports = demo.services.exports
     table = exports.sessions_table(demo.admin, Period(date(2026, 11, 25), date(2026, 11, 25)))
     assert [row[9] for row in table[1:]] == [date(2026, 11, 25), date(2026, 11, 25)]
-    assert len(exports.sessions_table(demo.admin, Period(date(2026, 11, 24), date(2026, 11, 24)))) == 1
-    assert len(exports.needles_table(demo.admin, Period(date(2026, 11, 25), date(2026, 11, 25)))) == 13
+    assert (
+        len(exports.sessions_table(demo.admin, Period(date(2026, 11, 24), date(2026, 11, 24)))) == 1
+    )
+    assert (
+        len(exports.needles_table(demo.admin, Period(date(2026, 11, 25), date(2026, 11, 25)))) == 13
+    )
     later = exports.sessions_table(demo.admin, Period(date(2026, 11, 26), date(2026, 11, 27)))
     assert [row[9] for row in later[1:]] == [date(2026, 11, 27)]
     report = exports.stricta(demo.admin, period=Period(date(2026, 11, 25), date(2026, 11, 25)))
@@ -247,18 +249,18 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
 
 def test_cells_that_a_spreadsheet_would_run_are_defused(demo: Demo, out: Path) -> None:
     demo.course()
-    demo.services.db.room = "=HYPERLINK(\"http://x\")"
+    demo.services.db.room = '=HYPERLINK("http://x")'
     demo.session()
     day = demo.clock.now().date()
     path = out / "s.csv"
     demo.services.exports.export(
         demo.admin, ExportRequest(ExportKind.SESSIONS_CSV, Period(day - timedelta(5), day)), path
     )
-    assert _rows(path)[0]["room"] == "'=HYPERLINK(\"http://x\")"
+    assert _rows(path)[0]["room"] == '\'=HYPERLINK("http://x")'
     for evil in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(evil) == "'" + evil
     assert safe_cell("GB20") == "GB20" and safe_cell(8.0) == "8" and safe_cell(0.25) == "0.25"
-    assert csv_text([["=a", "b,c"]]) == "'=a,\"b,c\"\r\n"
+    assert csv_text([["=a", "b,c"]]) == '\'=a,"b,c"\r\n'
 
 
 def test_the_file_is_created_0600_replaces_an_old_one_and_the_export_is_audited(
