@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from acudesk.domain.checklist import Position
@@ -662,7 +663,7 @@ class _Composer:
         gaps = [
             (b.started_on - a_.started_on).days
             for items in given.values()
-            for a_, b in zip(items, items[1:], strict=False)
+            for a_, b in pairwise(items)
         ]
         b = _("Planned retention rising over the course from {first} to {last} min").format(
             first=_num(min(c.first_minutes for c in self.courses.values())),

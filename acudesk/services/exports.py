@@ -219,6 +219,7 @@ class ExportService(ServiceBase):
                     )
             else:
                 assert request.period is not None
+                columns: tuple[str, ...]
                 if request.kind is ExportKind.SESSIONS_CSV:
                     columns, body = SESSION_COLUMNS, list(self._session_rows(s, request.period))
                 else:
