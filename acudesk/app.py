@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from acudesk import cli_storage
+from acudesk import cli_export, cli_storage
 from acudesk.settings import Settings
 
 WINDOW_LOCK_WAIT_MS = 100
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     leaves.append(audit_sub.add_parser("verify", help="check the audit trail's hash chain"))
     leaves += cli_storage.add_commands(sub, db_sub)
+    leaves += cli_export.add_commands(sub)
     for p in leaves:
         p.add_argument("--database-url", dest="sub_database_url", help=argparse.SUPPRESS)
         p.add_argument("--audit-key-file", dest="sub_audit_key_file", help=argparse.SUPPRESS)

@@ -121,10 +121,12 @@ def remember_storage(settings: Settings, services: Services) -> MarkerKeeper:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from acudesk import cli_storage
+    from acudesk import cli_export, cli_storage
 
     if cli_storage.handles(args):
         return cli_storage.run(args, settings)
+    if cli_export.handles(args):
+        return cli_export.run(args, settings)
     try:
         if args.command == "db" and args.db_command == "upgrade":
             problem = check_storage(settings)

@@ -43,6 +43,7 @@ class Action(StrEnum):
     SIGN_SESSION = "sign the session"
     ADD_ADDENDUM = "add an addendum to a signed session"
     EXPORT_RECORD = "export a session record"
+    EXPORT_DATA = "export data for analysis (STRICTA, CSV)"
     MANAGE_PROTOCOLS = "manage point sets"
     MANAGE_USERS = "manage users"
     MANAGE_CREDENTIALS = "record practitioners' credentials"
@@ -73,6 +74,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SIGN_SESSION: frozenset({_A}),
     Action.ADD_ADDENDUM: frozenset({_A}),
     Action.EXPORT_RECORD: frozenset({_A, _N}),
+    Action.EXPORT_DATA: frozenset({_A, _N, _ADM}),
     Action.MANAGE_PROTOCOLS: frozenset({_A}),
     Action.MANAGE_USERS: frozenset({_ADM}),
     Action.MANAGE_CREDENTIALS: frozenset({_ADM}),

@@ -17,6 +17,7 @@ from acudesk.services.auth import AuthService
 from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService
+from acudesk.services.exports import ExportService
 from acudesk.services.patients import PatientService
 from acudesk.services.protocols import ProtocolService
 from acudesk.services.sessions import SessionService
@@ -36,6 +37,7 @@ class Services:
     sessions: SessionService
     protocols: ProtocolService
     points: PointCatalog
+    exports: ExportService
     # Backups into this workstation's data directory; None for a throwaway database (the demo,
     # most tests), which makes no backups and keeps no storage marker.
     backups: BackupService | None = None
@@ -57,6 +59,7 @@ class Services:
             sessions=sessions,
             protocols=ProtocolService(db, catalog, sessions),
             points=catalog,
+            exports=ExportService(db),
             backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 

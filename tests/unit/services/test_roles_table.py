@@ -14,6 +14,7 @@ import pytest
 from acudesk.domain.checklist import ChecklistStep
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.errors import PermissionDenied
+from acudesk.domain.exports import Period
 from acudesk.domain.needles import Condition, PackInput, Side
 from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import PERMISSIONS, Action, Role
@@ -149,6 +150,9 @@ PERFORMERS: dict[Action, Perform] = {
     ),
     Action.EXPORT_RECORD: lambda c, u, k: c.services.sessions.export_record(
         u, _signed(c, k).id, Path(tempfile.mkdtemp(prefix="acudesk-export-"))
+    ),
+    Action.EXPORT_DATA: lambda c, u, k: c.services.exports.stricta(
+        u, period=Period(date(2026, 11, 1), date(2026, 11, 30))
     ),
     Action.MANAGE_USERS: lambda c, u, k: c.services.users.set_active(u, c.nurse, False),
     Action.MANAGE_CREDENTIALS: lambda c, u, k: c.services.users.add_credential(
