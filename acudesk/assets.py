@@ -1,4 +1,4 @@
-"""Where AcuDesk's shipped files are: the point catalog, the body figures, the sounds.
+"""Where AcuDesk's shipped files are: the point catalog, the body figures, the sounds, fonts.
 
 They stay in the top-level ``resources/`` folder of the source tree and install as the package
 ``acudesk.resources`` (pyproject.toml maps one onto the other), so a checkout, an editable
@@ -42,6 +42,11 @@ def body_svg(name: str) -> Path:
 def sound(name: str) -> Path:
     """One sound, such as ``alarm_high.wav``."""
     return resource_file("sounds", _plain_name(name))
+
+
+def font_file(name: str) -> Path:
+    """One shipped font, such as ``DejaVuSans.ttf`` (Cyrillic glyphs for every paper)."""
+    return resource_file("fonts", _plain_name(name))
 
 
 def resource_file(*parts: str) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from acudesk.domain.errors import RuleViolation
+from acudesk.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class ClinicOptions:
     last_session_minutes: int = 30
     rest_minutes: int = 20
     lock_minutes: int = 5
-    currency: str = "RUB"
-    session_price: int = 1000
+    # Printed at the head of every paper; the price of a session is in session_prices.
+    clinic_name: str = ""
+    clinic_address: str = ""
 
     @classmethod
     def from_strings(cls, values: dict[str, str]) -> ClinicOptions:
@@ -70,3 +72,30 @@ def validate_option(name: str, value: float) -> None:
             f"{b.label}: {value:g} {b.unit} is outside the allowed {b.low:g}-{b.high:g} {b.unit}.",
             field=name,
         )
+
+
+# Settings that are text, each with the longest value accepted.
+TEXT_SETTINGS: dict[str, tuple[str, int]] = {
+    "clinic_name": (N_("Clinic name"), 200),
+    "clinic_address": (N_("Clinic address"), 500),
+}
+
+
+def validate_text_option(name: str, value: str) -> str:
+    """The value as stored (trimmed); refused when unknown or too long, naming the field."""
+    if name not in TEXT_SETTINGS:
+        raise RuleViolation(
+            "unknown_setting",
+            _("There is no clinic setting called '{name}'.").format(name=name),
+        )
+    label, limit = TEXT_SETTINGS[name]
+    text = value.strip()
+    if len(text) > limit:
+        raise RuleViolation(
+            "setting_too_long",
+            _("{label}: {n} characters is more than the {limit} allowed.").format(
+                label=_(label), n=len(text), limit=limit
+            ),
+            field=name,
+        )
+    return text

@@ -49,6 +49,7 @@ class Action(StrEnum):
     MANAGE_CREDENTIALS = "record practitioners' credentials"
     VIEW_AUDIT = "view the audit trail"
     CHANGE_SETTINGS = "change clinic settings"
+    SET_PRICE = "set the price of a session"
 
 
 _A, _N, _ADM = Role.ACUPUNCTURIST, Role.NURSE, Role.ADMINISTRATOR
@@ -80,6 +81,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CREDENTIALS: frozenset({_ADM}),
     Action.VIEW_AUDIT: frozenset({_ADM}),
     Action.CHANGE_SETTINGS: frozenset({_ADM}),
+    Action.SET_PRICE: frozenset({_ADM}),
 }
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
-from acudesk.domain.clinic_options import ClinicOptions, validate_option
+from acudesk.domain.clinic_options import ClinicOptions, validate_option, validate_text_option
 from acudesk.domain.roles import Action
 from acudesk.services.base import ServiceBase
 
@@ -24,11 +24,17 @@ class ClinicService(ServiceBase):
 
     def change(self, user_id: int, name: str, value: float) -> ClinicOptions:
         validate_option(name, value)
+        return self._store(user_id, name, f"{value:g}")
+
+    def change_text(self, user_id: int, name: str, value: str) -> ClinicOptions:
+        """A text setting such as the clinic's name or address (printed on every paper)."""
+        return self._store(user_id, name, validate_text_option(name, value))
+
+    def _store(self, user_id: int, name: str, text: str) -> ClinicOptions:
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.CHANGE_SETTINGS)
             row = s.get(m.ClinicSetting, name)
             before = row.value if row else None
-            text = f"{value:g}"
             if row is None:
                 row = m.ClinicSetting(key=name, value=text)
                 s.add(row)

@@ -18,7 +18,9 @@ from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.courses import CourseService
 from acudesk.services.exports import ExportService
+from acudesk.services.papers import PaperService
 from acudesk.services.patients import PatientService
+from acudesk.services.prices import PriceService
 from acudesk.services.protocols import ProtocolService
 from acudesk.services.sessions import SessionService
 from acudesk.services.users import UserService
@@ -38,6 +40,8 @@ class Services:
     protocols: ProtocolService
     points: PointCatalog
     exports: ExportService
+    prices: PriceService
+    papers: PaperService
     # Backups into this workstation's data directory; None for a throwaway database (the demo,
     # most tests), which makes no backups and keeps no storage marker.
     backups: BackupService | None = None
@@ -60,6 +64,8 @@ class Services:
             protocols=ProtocolService(db, catalog, sessions),
             points=catalog,
             exports=ExportService(db),
+            prices=PriceService(db),
+            papers=PaperService(db),
             backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 

@@ -138,6 +138,9 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
     now = services.clock.now()
     today = local_date(now)
     _credentials(services, first.id, [u for u in created if Role.ACUPUNCTURIST in u.roles], today)
+    # The price of a session: 900 roubles a year ago, 1 100 from a month ago.
+    services.prices.set_price(first.id, "900", "RUB", today - timedelta(days=365))
+    services.prices.set_price(first.id, "1 100,00", "RUB", today - timedelta(days=30))
     ids = {
         data.full_name: services.patients.register(nurse.id, data).id
         for data in demo_patients(today)

@@ -160,6 +160,9 @@ PERFORMERS: dict[Action, Perform] = {
     ),
     Action.VIEW_AUDIT: lambda c, u, k: c.services.audit.query(u, AuditFilter()),
     Action.CHANGE_SETTINGS: lambda c, u, k: c.services.clinic.change(u, "deep_threshold_mm", 8),
+    Action.SET_PRICE: lambda c, u, k: c.services.prices.set_price(
+        u, "1 200,50", "RUB", date(2027, 1, 1)
+    ),
     Action.MANAGE_PROTOCOLS: lambda c, u, k: c.services.protocols.save_protocol(
         u, "Cervical osteochondrosis, basic", [NeedleOrder("GB20", Side.LEFT, 8.0)]
     ),

@@ -95,7 +95,12 @@ class SettingsTab(QWidget):
             spin.blockSignals(False)
             self.status_labels[name].clear()
             self._update_save(name)
-        self.price_label.setText(f"{self.options.session_price} {self.options.currency}")
+        try:
+            price = self._services.prices.current()
+        except AcuDeskError as error:
+            self.price_label.setText(str(error))
+            return
+        self.price_label.setText(price.text if price else "No price set")
 
     def save(self, name: str) -> None:
         spin, acting = self.spins[name], self._access.user()
