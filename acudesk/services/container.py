@@ -16,6 +16,7 @@ from acudesk.services.audit import AuditService
 from acudesk.services.auth import AuthService
 from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
+from acudesk.services.consent import ConsentService
 from acudesk.services.courses import CourseService
 from acudesk.services.patients import PatientService
 from acudesk.services.protocols import ProtocolService
@@ -36,6 +37,7 @@ class Services:
     sessions: SessionService
     protocols: ProtocolService
     points: PointCatalog
+    consent: ConsentService
     # Backups into this workstation's data directory; None for a throwaway database (the demo,
     # most tests), which makes no backups and keeps no storage marker.
     backups: BackupService | None = None
@@ -57,6 +59,7 @@ class Services:
             sessions=sessions,
             protocols=ProtocolService(db, catalog, sessions),
             points=catalog,
+            consent=ConsentService(db),
             backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 
