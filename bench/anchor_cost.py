@@ -24,6 +24,8 @@ from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.clock import local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
@@ -55,7 +57,8 @@ def _session(services: Services, doctor: int, nurse: int, n: int) -> tuple[int, 
         nurse,
         PatientInput(f"Patient {n}", Sex.FEMALE, date(1980, 1, 1 + n % 28), "M42.12"),
     )
-    services.courses.plan_course(doctor, patient.id, 30)
+    course = services.courses.plan_course(doctor, patient.id, 30)
+    services.consent.record(doctor, course.id, Decision.GIVEN, local_date(services.clock.now()))
     view = services.sessions.start_session(doctor, patient.id)
     for step in ORDER:
         if step is ChecklistStep.NEEDLES:

@@ -29,6 +29,8 @@ from acudesk.db import storage
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine, sqlite_path
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
+from acudesk.domain.clock import local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.services.backup import verify_backup
 from acudesk.services.container import Services
@@ -76,7 +78,8 @@ def _bench_session(services: Services) -> tuple[int, int, int]:
     patient = services.patients.register(
         nurse, PatientInput("Bench Backup", Sex.FEMALE, date(1980, 1, 1), "M42.12")
     )
-    services.courses.plan_course(doctor, patient.id, 10)
+    course = services.courses.plan_course(doctor, patient.id, 10)
+    services.consent.record(doctor, course.id, Decision.GIVEN, local_date(services.clock.now()))
     view = services.sessions.start_session(doctor, patient.id)
     for step in ORDER:
         if step is ChecklistStep.NEEDLES:

@@ -41,12 +41,13 @@ from acudesk.services.container import Services
 from bench.clinic_plan import END_DATE, START_DATE, plan_clinic, to_utc
 from bench.records import AuditChain, ClinicRecords, Ids, Row, Staff
 
-GENERATOR_VERSION = 2  # 2: audit events sealed with the audit key (HMAC)
+# 2: audit events sealed with the audit key (HMAC); 3: each course's informed consent
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 6
 BATCH_ROWS = 60_000
 # Insert order: every row's foreign keys point to tables earlier in this list.
 TABLES: tuple[str, ...] = (
-    "patients", "courses", "duration_overrides", "treatment_sessions", "screenings",
+    "patients", "courses", "consents", "duration_overrides", "treatment_sessions", "screenings",
     "checklist_confirmations", "needle_packs", "needle_insertions", "needle_removals",
     "incidents", "adverse_events", "audit_events",
 )  # fmt: skip

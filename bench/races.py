@@ -37,7 +37,8 @@ from acudesk.db.database import Database
 from acudesk.db.engine import make_engine
 from acudesk.db.migrate import upgrade
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
-from acudesk.domain.clock import FakeClock
+from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.needles import Condition, Material, NeedleSpec, PackInput, Side
@@ -129,7 +130,8 @@ class Clinic:
     def session_with_needles(self, needles: int) -> tuple[int, list[int]]:
         doctor, nurse = self.doctors[0], self.nurses[0]
         patient = self.patient()
-        self.one.courses.plan_course(doctor, patient, 10)
+        course = self.one.courses.plan_course(doctor, patient, 10)
+        self.one.consent.record(doctor, course.id, Decision.GIVEN, local_date(self.one.clock.now()))
         s = self.one.sessions
         view = s.start_session(doctor, patient)
         for step in ORDER:
@@ -204,7 +206,8 @@ def run_rounds(c: Clinic, rounds: int) -> dict[str, Tally]:
     for r in range(rounds):
         # Start today's session for one patient.
         patient = c.patient()
-        one.courses.plan_course(d1, patient, 10)
+        course = one.courses.plan_course(d1, patient, 10)
+        one.consent.record(d1, course.id, Decision.GIVEN, local_date(one.clock.now()))
         tally("start today's session").add(
             race(
                 partial(one.sessions.start_session, d1, patient),

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from acudesk.db.repositories.audit import to_json
 from acudesk.domain.audit_chain import canonical, keyed_seal
 from acudesk.domain.catalog import PointCatalog
+from acudesk.domain.consent import default_template
 from acudesk.domain.patients import PatientInput
 from acudesk.domain.schedule import plan_durations
 from acudesk.domain.screening import Caution, HealthProfile, ScreeningResult, screen
@@ -199,6 +200,27 @@ class ClinicRecords:
             pid,
             after={"number": c.number, "sessions": c.length, "cautions": reasons_text(reasons)},
         )
+        # The patient's informed consent, recorded as ConsentService.record does.
+        template = default_template()
+        consent_id = self.ids.take("consents")
+        consent_at = at + timedelta(seconds=20)
+        self.sink.add(
+            "consents",
+            {"id": consent_id, "course_id": c.id, "patient_id": pid, "decision": "given",
+             "decided_on": day, "taken_by": doctor, "text_version": template.version,
+             "text_hash": template.hash, "note": "", "recorded_at": consent_at},
+        )  # fmt: skip
+        self.event(
+            consent_at,
+            doctor,
+            ws,
+            "record consent",
+            "consent",
+            consent_id,
+            pid,
+            after={"course": c.number, "decision": "given", "decided_on": day.isoformat(),
+                   "text_version": template.version, "text_hash": template.hash, "note": ""},
+        )  # fmt: skip
         if c.override is not None:
             number, minutes, reason = c.override
             when = at + timedelta(seconds=40)

@@ -23,6 +23,7 @@ from acudesk.db.base import Base
 from acudesk.domain.audit_chain import Head
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
 from acudesk.services.container import Services
@@ -58,7 +59,8 @@ def bench_patient(services: Services, who: Actors, label: str) -> int:
 def open_session(services: Services, who: Actors, patient_id: int) -> SessionView:
     """Plan a course, start session 1, confirm the checklist and record one pack."""
     sessions = services.sessions
-    services.courses.plan_course(who.doctor, patient_id, 10)
+    course = services.courses.plan_course(who.doctor, patient_id, 10)
+    services.consent.record(who.doctor, course.id, Decision.GIVEN, local_date(services.clock.now()))
     view = sessions.start_session(who.doctor, patient_id)
     expiry = local_date(services.clock.now()) + timedelta(days=400)
     for step in ORDER:

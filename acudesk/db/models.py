@@ -445,7 +445,7 @@ class ClinicSetting(Base):
     __tablename__ = "clinic_settings"
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)  # long enough for the consent template
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

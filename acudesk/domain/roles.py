@@ -29,6 +29,8 @@ class Action(StrEnum):
     PLAN_COURSE = "plan course"
     OVERRIDE_DURATION = "change a session's duration"
     SCREEN = "screen the patient"
+    RECORD_CONSENT = "record the patient's informed consent"
+    PRINT_CONSENT_FORM = "print a consent form"
     START_SESSION = "start a session"
     CONFIRM_CHECK = "confirm a preparation step"
     REGISTER_PACK = "record a needle pack"
@@ -61,6 +63,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PLAN_COURSE: frozenset({_A}),
     Action.OVERRIDE_DURATION: frozenset({_A}),
     Action.SCREEN: frozenset({_A}),
+    Action.RECORD_CONSENT: frozenset({_A}),
+    Action.PRINT_CONSENT_FORM: frozenset({_A, _N}),
     Action.START_SESSION: frozenset({_A}),
     Action.CONFIRM_CHECK: frozenset({_A, _N}),
     Action.REGISTER_PACK: frozenset({_A, _N}),

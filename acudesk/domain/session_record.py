@@ -16,6 +16,7 @@ from enum import IntEnum, StrEnum
 
 from acudesk.domain.checklist import ChecklistStep
 from acudesk.domain.clock import as_utc
+from acudesk.domain.consent import ConsentDecision
 from acudesk.domain.session_flow import SessionFacts, Stage, current_stage
 from acudesk.domain.timer import (
     REPEAT_AFTER_S,
@@ -183,6 +184,10 @@ class SessionRecord:
     # Why the patient may no longer be needled in this session (a contraindication recorded
     # after it started), or "" when nothing stands in the way.
     refusal: str = ""
+    # The course's informed consent in effect when the session started, and the course's latest
+    # decision when a later one (a withdrawal) followed it.
+    consent: ConsentDecision | None = None
+    consent_later: ConsentDecision | None = None
 
     # -- the needles ---------------------------------------------------------------------
 

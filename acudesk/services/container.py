@@ -16,6 +16,7 @@ from acudesk.services.audit import AuditService
 from acudesk.services.auth import AuthService
 from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
+from acudesk.services.consent import ConsentService
 from acudesk.services.courses import CourseService
 from acudesk.services.exports import ExportService
 from acudesk.services.papers import PaperService
@@ -42,6 +43,7 @@ class Services:
     exports: ExportService
     prices: PriceService
     papers: PaperService
+    consent: ConsentService
     # Backups into this workstation's data directory; None for a throwaway database (the demo,
     # most tests), which makes no backups and keeps no storage marker.
     backups: BackupService | None = None
@@ -66,6 +68,7 @@ class Services:
             exports=ExportService(db),
             prices=PriceService(db),
             papers=PaperService(db),
+            consent=ConsentService(db),
             backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 

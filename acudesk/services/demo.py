@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from acudesk.db.database import Database
 from acudesk.domain.checklist import ORDER, ChecklistStep, Position
 from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.credentials import CredentialInput, CredentialKind
 from acudesk.domain.needles import Material, NeedleSpec, PackInput, Side
 from acudesk.domain.patients import PatientInput, Sex
@@ -119,7 +120,8 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
 
     With history, Maria Sokolova is three sessions into her first course and Andrei Volkov has
     finished a 15-session course and started his second; their past sessions are given in full,
-    on the days they happened, through the same services the window uses.
+    on the days they happened, through the same services the window uses, each course after the
+    patient's informed consent. Tatiana Kuznetsova's course is planned and she refused consent.
     """
     if services.users.count() > 0:
         return
@@ -156,22 +158,35 @@ def seed_demo(services: Services, *, history: bool = True) -> None:
         Caution.MEDICATIONS: "NSAID reviewed; no bleeding tendency",
         Caution.ELECTRICAL_PROCEDURE_SAME_DAY: "Electrotherapy moved to another day",
     }
-    then.courses.plan_course(doctor.id, volkov, 15, reasons)
+    _consent(then, doctor.id, then.courses.plan_course(doctor.id, volkov, 15, reasons).id)
     for _ in range(15):
         _give_session(then, doctor.id, nurse.id, volkov, LUMBAR_POINTS, reasons)
         past.advance(minutes=60 * 24 * 2)
     past.set(now - timedelta(days=9))
-    then.courses.plan_course(doctor.id, volkov, 15, reasons)
+    _consent(then, doctor.id, then.courses.plan_course(doctor.id, volkov, 15, reasons).id)
     for _ in range(4):
         _give_session(then, doctor.id, nurse.id, volkov, LUMBAR_POINTS, reasons)
         past.advance(minutes=60 * 24 * 2)
     past.set(now - timedelta(days=7))
     maria = ids["Maria Sokolova"]
-    then.courses.plan_course(doctor.id, maria, 10)
+    _consent(then, doctor.id, then.courses.plan_course(doctor.id, maria, 10).id)
     for _ in range(3):
         _give_session(then, doctor.id, nurse.id, maria, CERVICAL_POINTS, {}, hour=11)
         past.advance(minutes=60 * 24 * 2)
-    services.courses.plan_course(doctor.id, ids["Tatiana Kuznetsova"], 10)
+    # Tatiana Kuznetsova's course is planned, but she has refused consent: it cannot start.
+    tatiana = services.courses.plan_course(doctor.id, ids["Tatiana Kuznetsova"], 10)
+    services.consent.record(
+        doctor.id,
+        tatiana.id,
+        Decision.REFUSED,
+        today,
+        "Wants to talk it over with her family first.",
+    )
+
+
+def _consent(s: Services, doctor: int, course_id: int) -> None:
+    """The patient read the consent form and consented on the day the course was planned."""
+    s.consent.record(doctor, course_id, Decision.GIVEN, local_date(s.clock.now()))
 
 
 def _credentials(services: Services, admin: int, doctors: list[UserRow], today: date) -> None:

@@ -6,11 +6,22 @@ from datetime import datetime
 from html import escape
 
 from acudesk.domain.checklist import ChecklistStep
+from acudesk.i18n import _
 from acudesk.services.session_view import SessionView
 
 
 def _t(moment: object) -> str:
     return moment.astimezone().strftime("%d.%m.%Y %H:%M") if isinstance(moment, datetime) else "-"
+
+
+def consent_html(view: SessionView) -> str:
+    """The course's consent the session started on, and a later decision (a withdrawal)."""
+    text = escape(view.consent.describe()) if view.consent else escape(_("none recorded"))
+    if view.consent is not None and view.consent.note:
+        text += f" ({escape(view.consent.note)})"
+    if view.consent_later is not None:
+        text += escape(_("; later: {decision}").format(decision=view.consent_later.describe()))
+    return text
 
 
 def record_html(view: SessionView) -> str:
@@ -52,7 +63,8 @@ def record_html(view: SessionView) -> str:
         f"<h3>{escape(view.patient_name)}, born {view.patient_dob:%d.%m.%Y}</h3>"
         f"<p>Course {view.course_number}, {escape(view.place)}. "
         f"Practitioner: {escape(view.practitioner)}. Started {_t(view.started_at)}.</p>"
-        f"<p><b>Screening cautions acknowledged:</b></p><ul>{cautions}</ul>"
+        + f"<p><b>{escape(_('Informed consent'))}:</b> {consent_html(view)}</p>"
+        + f"<p><b>Screening cautions acknowledged:</b></p><ul>{cautions}</ul>"
         f"<p><b>Preparation checklist</b></p><ul>{checks}</ul>"
         f"<p><b>Needles ({len(view.needles)})</b></p>"
         "<table border='1' cellspacing='0' cellpadding='3'><tr><th>#</th><th>Point</th>"

@@ -21,6 +21,7 @@ from acudesk.domain.session_record import (
     PackRow,
     SessionRecord,
 )
+from acudesk.services.consent import course_consent
 from acudesk.services.screening import profile_of
 
 __all__ = ["AddendumRow", "SessionView", "load_view"]
@@ -104,6 +105,9 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
             x.documented_at is not None,
         )
 
+    consents = course_consent(s, course.id, course.number)
+    consent = consents.in_effect_at(t.started_at)
+    later = consents.latest if consents.latest != consent else None
     return SessionView(
         id=t.id,
         patient_id=patient.id,
@@ -172,6 +176,8 @@ def load_view(s: Session, t: m.TreatmentSession, options: ClinicOptions) -> Sess
         refusal=refusal,
         room=t.room or "",
         workstation=t.workstation or "",
+        consent=consent,
+        consent_later=later,
     )
 
 

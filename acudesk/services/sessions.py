@@ -52,6 +52,7 @@ from acudesk.services import signed_records
 from acudesk.services.auth import AuthService
 from acudesk.services.base import ServiceBase
 from acudesk.services.clinic import load_options
+from acudesk.services.consent import require_course_consent
 from acudesk.services.courses import CourseService
 from acudesk.services.dto import NeedleRow
 from acudesk.services.local_files import write_new_private_file
@@ -193,6 +194,8 @@ class SessionService(ServiceBase):
                     "This patient has no course with sessions left.",
                     remedy="Plan a course first.",
                 )
+            # Informed consent (323-FZ art. 20): the course's latest decision must be "given".
+            require_course_consent(s, course.id, course.number)
             number = course.next_number
             assert number is not None
             t = m.TreatmentSession(

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from acudesk.domain.checklist import ChecklistStep, Position
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
+from tests.consenting import consent_to_course
 from tests.gui.conftest import WindowFactory, user_id
 from tests.gui.test_session_flow import (
     _confirm_checklist,
@@ -119,6 +120,7 @@ def test_a_point_in_a_skin_lesion_region_is_refused_on_screen(
     doctor, nurse = user_id(demo_services, "ivanova"), user_id(demo_services, "smirnova")
     svetlana = next(p.id for p in demo_services.patients.search("Fedorova"))
     demo_services.courses.plan_course(doctor, svetlana, 10)
+    consent_to_course(demo_services, doctor, svetlana)
     view = demo_services.sessions.start_session(doctor, svetlana)
     window.set_acting_user(doctor)
     window.open_session(view.id)

@@ -10,6 +10,7 @@ from acudesk.domain.clock import FakeClock
 from acudesk.domain.needles import Side
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
+from tests.consenting import consent_to_course
 from tests.gui.conftest import RecordingBell, WindowFactory, look_at_the_time, patient_id, user_id
 from tests.unit.services.conftest import Clinic, prepare
 
@@ -103,6 +104,7 @@ def test_idle_window_locks_hides_patients_and_keeps_the_timer(
     maria = patient_id(demo_services, "Maria")
     s = demo_services.sessions
     demo_services.courses.plan_course(doctor, maria, 10)
+    consent_to_course(demo_services, doctor, maria)
     view = s.start_session(doctor, maria)
     clinic = Clinic(demo_services, doctor, user_id(demo_services, "smirnova"), 0, maria)
     view = prepare(clinic, view)

@@ -22,6 +22,7 @@ from acudesk.domain.session_record import AlarmPriority
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.main_window import MainWindow
+from tests.consenting import consent_to_course
 from tests.gui.conftest import (
     ASK_BEFORE_CLOSING,
     RecordingBell,
@@ -42,6 +43,7 @@ def _needled(services: Services, name: str, *, timer: bool = True) -> SessionVie
     s = services.sessions
     pid = patient_id(services, name)
     services.courses.plan_course(doctor, pid, 10)
+    consent_to_course(services, doctor, pid)
     view = s.start_session(doctor, pid)
     for step in ChecklistStep:
         if step is ChecklistStep.NEEDLES:

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from acudesk.domain.checklist import ChecklistStep, next_step
 from acudesk.services.container import Services
 from acudesk.ui.main_window import MainWindow
+from tests.consenting import consent_to_course
 from tests.gui.conftest import WindowFactory, patient_id, user_id
 from tests.gui.test_patient_page import type_date
 from tests.gui.test_session_flow import _open_maria_session
@@ -161,6 +162,7 @@ def test_nothing_of_one_patient_checklist_carries_to_the_next(
     doctor = user_id(demo_services, "ivanova")
     other = patient_id(demo_services, "Tatiana")
     demo_services.courses.plan_course(doctor, other, 10)
+    consent_to_course(demo_services, doctor, other)
     window.open_session(demo_services.sessions.start_session(doctor, other).id)
 
     assert panel.position_combo.currentData() is None

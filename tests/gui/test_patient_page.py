@@ -14,6 +14,7 @@ from acudesk.domain.screening import Caution
 from acudesk.services.container import Services
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
 from acudesk.ui.views.patient_page import CONTINUE_TEXT, PatientPage
+from tests.consenting import consent_to_course
 
 TEN_SESSIONS = [5, 8, 11, 13, 16, 19, 22, 24, 27, 30]
 LEFT = Qt.MouseButton.LeftButton
@@ -47,8 +48,19 @@ class Room:
         self.page.show_patient(patient)
         return patient
 
-    def plan(self, qtbot: QtBot) -> None:
+    def plan(self, qtbot: QtBot, *, consent: bool = True) -> None:
+        """Plan the course on the page; the patient then consents to it, as in the room."""
         qtbot.mouseClick(self.page.plan_button, LEFT)
+        course, patient = self.page.current_course, self.page.patient_id
+        if (
+            consent
+            and course is not None
+            and patient is not None
+            and self.acting == self.doctor
+            and not self.services.consent.state(course.id).decisions
+        ):
+            consent_to_course(self.services, self.doctor, patient)
+            self.page.refresh()
 
 
 @pytest.fixture
@@ -327,6 +339,7 @@ def test_cautions_on_the_day_need_a_reason_before_the_session_starts(
     cautions = room.services.courses.screen_for_course(patient).cautions
     reasons = {f.code: "Reviewed" for f in cautions if isinstance(f.code, Caution)}
     room.services.courses.plan_course(room.doctor, patient, 10, reasons)
+    consent_to_course(room.services, room.doctor, patient)
     room.page.refresh()
     assert "Cautions today" in room.page.screening_title.text()
     assert "Meloxicam" in finding_text(room.page)

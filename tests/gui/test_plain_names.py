@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from acudesk.services.container import Services
+from tests.consenting import consent_to_course
 from tests.gui.conftest import WindowFactory, user_id
 from tests.gui.test_patient_page import type_date
 
@@ -53,6 +54,7 @@ def test_a_name_with_angle_brackets_shows_them(
 
     (row,) = demo_services.patients.search("Test")
     demo_services.courses.plan_course(doctor, row.id, 10)
+    consent_to_course(demo_services, doctor, row.id)
     session = demo_services.sessions.start_session(doctor, row.id)
     window.open_session(session.id)
     assert _shown(window.session_page.patient_label).startswith(f"{NAME}, born 03.02.1987")

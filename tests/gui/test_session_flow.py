@@ -23,6 +23,7 @@ from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
 from acudesk.ui.dialogs.sign_dialog import SignDialog
 from acudesk.ui.main_window import MainWindow
+from tests.consenting import consent_to_course
 from tests.gui.conftest import (
     RecordingBell,
     WindowFactory,
@@ -61,6 +62,7 @@ def _type_pin(qtbot: QtBot, dialog: SignDialog | None, pin: str) -> None:
 def _open_maria_session(window: MainWindow, services: Services, doctor: int) -> int:
     maria = patient_id(services, "Maria")
     services.courses.plan_course(doctor, maria, 10)
+    consent_to_course(services, doctor, maria)
     view = services.sessions.start_session(doctor, maria)
     window.open_session(view.id)
     return view.id
@@ -134,6 +136,7 @@ def test_whole_ten_needle_session_as_acupuncturist_then_nurse(
     page = window.session_page
     window.set_acting_user(doctor)
     services.courses.plan_course(doctor, patient_id(services, "Maria"), 10)
+    consent_to_course(services, doctor, patient_id(services, "Maria"))
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(window.patient_list.search, "sokol")
     qtbot.keyClick(window.patient_list.search, Qt.Key.Key_Return)
@@ -615,6 +618,7 @@ def _session_with_needle_in(services: Services, doctor: int, nurse: int) -> Sess
     """Maria's session through the services: checklist done, one needle in, timer started."""
     s = services.sessions
     services.courses.plan_course(doctor, patient_id(services, "Maria"), 10)
+    consent_to_course(services, doctor, patient_id(services, "Maria"))
     view = s.start_session(doctor, patient_id(services, "Maria"))
     for step in ChecklistStep:
         if step is ChecklistStep.NEEDLES:

@@ -14,6 +14,7 @@ from acudesk.domain.patients import PatientInput, Sex
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.services.session_view import SessionView
+from tests.consenting import consent_to_course
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def clinic(services: Services) -> Clinic:
 def start(clinic: Clinic, patient_id: int | None = None, sessions: int = 10) -> SessionView:
     pid = patient_id or clinic.patient
     clinic.services.courses.plan_course(clinic.doctor, pid, sessions)
+    consent_to_course(clinic.services, clinic.doctor, pid)
     return clinic.services.sessions.start_session(clinic.doctor, pid)
 
 

@@ -10,6 +10,7 @@ import pytest
 from acudesk.domain.credentials import CertificateStatus
 from acudesk.domain.errors import RuleViolation
 from acudesk.domain.roles import Role
+from tests.consenting import consent_to_course
 from tests.unit.services.conftest import CERTIFICATE, Clinic
 
 
@@ -24,6 +25,7 @@ def test_acupuncturist_without_certificate_cannot_start(clinic: Clinic) -> None:
         created_by=clinic.admin,
     )
     clinic.services.courses.plan_course(new.id, clinic.patient, 10)
+    consent_to_course(clinic.services, new.id, clinic.patient)
     with pytest.raises(RuleViolation, match="no acupuncture certificate"):
         clinic.services.sessions.start_session(new.id, clinic.patient)
     users.add_credential(clinic.admin, new.id, replace(CERTIFICATE, expires_on=date(2026, 11, 23)))

@@ -29,6 +29,7 @@ from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import Role
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
+from tests.consenting import consent_to_course
 from tests.unit.services.conftest import CERTIFICATE, MARIA, Clinic, prepare
 
 INTACT = Condition.INTACT  # the condition both workstations record
@@ -153,6 +154,7 @@ def test_both_start_todays_session_for_one_patient(rooms: Rooms) -> None:
     names = {0: ("Dr Elena Ivanova", "Room 1"), 1: ("Dr Pavel Petrov", "Room 2")}
     for patient in rooms.patients(ROUNDS, "Start"):
         rooms.one.courses.plan_course(doctor, patient, 10)
+        consent_to_course(rooms.one, doctor, patient)
         results = race(
             partial(rooms.one.sessions.start_session, doctor, patient),
             partial(rooms.two.sessions.start_session, rooms.petrov, patient),
@@ -276,6 +278,7 @@ def _session_with_needles(rooms: Rooms, needles: int) -> tuple[int, list[int]]:
     clinic = rooms.clinic
     patient = rooms.patients(1, "Needles")[0]
     rooms.one.courses.plan_course(clinic.doctor, patient, 10)
+    consent_to_course(rooms.one, clinic.doctor, patient)
     view = prepare(clinic, rooms.one.sessions.start_session(clinic.doctor, patient))
     levels = ("T1", "T2", "T3", "T4", "T5", "T6", "T7")
     orders = [
@@ -391,6 +394,7 @@ def test_a_duration_change_and_the_session_start_take_turns(rooms: Rooms) -> Non
     doctor = rooms.clinic.doctor
     for patient in rooms.patients(ROUNDS, "Duration"):
         course = rooms.one.courses.plan_course(doctor, patient, 10)
+        consent_to_course(rooms.one, doctor, patient)
         results = race(
             partial(rooms.one.sessions.start_session, doctor, patient),
             partial(rooms.two.courses.override_duration, rooms.petrov, course.id, 1, 12, "Frail"),

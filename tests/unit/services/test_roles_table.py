@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from acudesk.domain.checklist import ChecklistStep
-from acudesk.domain.clock import FakeClock
+from acudesk.domain.clock import FakeClock, local_date
+from acudesk.domain.consent import Decision
 from acudesk.domain.errors import PermissionDenied
 from acudesk.domain.exports import Period
 from acudesk.domain.needles import Condition, PackInput, Side
@@ -20,6 +21,7 @@ from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.domain.roles import PERMISSIONS, Action, Role
 from acudesk.services.audit import AuditFilter
 from acudesk.services.session_view import SessionView
+from tests.consenting import plan_with_consent
 from tests.unit.services.conftest import CERTIFICATE, MARIA, SPEC, Clinic, prepare, start
 
 Perform = Callable[[Clinic, int, FakeClock], object]
@@ -94,12 +96,21 @@ PERFORMERS: dict[Action, Perform] = {
         u, c.services.courses.plan_course(c.doctor, c.patient, 10).id, 3, 12, "tolerates well"
     ),
     Action.SCREEN: lambda c, u, k: (
-        c.services.courses.plan_course(c.doctor, c.patient, 10),
+        plan_with_consent(c.services, c.doctor, c.patient),
         c.services.sessions.start_session(u, c.patient),
     ),
     Action.START_SESSION: lambda c, u, k: (
-        c.services.courses.plan_course(c.doctor, c.patient, 10),
+        plan_with_consent(c.services, c.doctor, c.patient),
         c.services.sessions.start_session(u, c.patient),
+    ),
+    Action.RECORD_CONSENT: lambda c, u, k: c.services.consent.record(
+        u,
+        c.services.courses.plan_course(c.doctor, c.patient, 10).id,
+        Decision.GIVEN,
+        local_date(k.now()),
+    ),
+    Action.PRINT_CONSENT_FORM: lambda c, u, k: c.services.consent.form(
+        u, c.services.courses.plan_course(c.doctor, c.patient, 10).id
     ),
     Action.CONFIRM_CHECK: lambda c, u, k: c.services.sessions.confirm_check(
         u, start(c).id, ChecklistStep.IDENTITY
@@ -159,7 +170,10 @@ PERFORMERS: dict[Action, Perform] = {
         u, c.doctor, replace(CERTIFICATE, number="X-2")
     ),
     Action.VIEW_AUDIT: lambda c, u, k: c.services.audit.query(u, AuditFilter()),
-    Action.CHANGE_SETTINGS: lambda c, u, k: c.services.clinic.change(u, "deep_threshold_mm", 8),
+    Action.CHANGE_SETTINGS: lambda c, u, k: (
+        c.services.clinic.change(u, "deep_threshold_mm", 8),
+        c.services.consent.change_template(u, "The clinic's own consent text.", "Clinic-1"),
+    ),
     Action.SET_PRICE: lambda c, u, k: c.services.prices.set_price(
         u, "1 200,50", "RUB", date(2027, 1, 1)
     ),

@@ -30,6 +30,7 @@ from acudesk.domain.roles import Role
 from acudesk.domain.session_flow import Stage
 from acudesk.domain.session_record import AlarmKind
 from acudesk.services.container import Services
+from tests.consenting import consent_to_course
 from tests.unit.services.conftest import CERTIFICATE, MARIA, SPEC, Clinic
 
 SIGNED_RUNS: list[bool] = []
@@ -54,6 +55,7 @@ def clinic_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     services.users.add_credential(admin.id, doctor.id, CERTIFICATE)
     patient = services.patients.register(doctor.id, MARIA)
     services.courses.plan_course(doctor.id, patient.id, 10)
+    consent_to_course(services, doctor.id, patient.id)
     services.close()
     return path
 

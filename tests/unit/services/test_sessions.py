@@ -20,6 +20,7 @@ from acudesk.domain.session_flow import Stage
 from acudesk.domain.timer import TimerPhase
 from acudesk.services.container import Services
 from acudesk.services.sessions import AdverseEventInput
+from tests.consenting import consent_to_course
 from tests.unit.services.conftest import (
     DOCTOR_PIN,
     MARIA,
@@ -133,6 +134,7 @@ def test_cautions_need_a_reason_to_go_ahead(clinic: Clinic) -> None:
         services.courses.plan_course(clinic.doctor, clinic.patient, 10, reasons)
     planning = {**reasons, Caution.ELECTRICAL_PROCEDURE_SAME_DAY: "No electrotherapy today"}
     services.courses.plan_course(clinic.doctor, clinic.patient, 10, planning)
+    consent_to_course(services, clinic.doctor, clinic.patient)
     with pytest.raises(RuleViolation, match="Electrical physiotherapy"):
         services.sessions.start_session(clinic.doctor, clinic.patient, reasons)
     reasons[Caution.ELECTRICAL_PROCEDURE_SAME_DAY] = "Electrotherapy moved to the afternoon"
@@ -338,6 +340,7 @@ def test_roles_nurse_prepares_and_removes_but_never_needles_or_signs(clinic: Cli
     with pytest.raises(PermissionDenied, match="acupuncturist"):
         clinic.services.courses.plan_course(clinic.nurse, clinic.patient, 10)
     clinic.services.courses.plan_course(clinic.doctor, clinic.patient, 10)
+    consent_to_course(clinic.services, clinic.doctor, clinic.patient)
     with pytest.raises(PermissionDenied):
         s.start_session(clinic.nurse, clinic.patient)
     view = prepare(clinic, s.start_session(clinic.doctor, clinic.patient))
