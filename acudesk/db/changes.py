@@ -47,14 +47,39 @@ def publish(s: Session, workstation: str) -> None:
     )
 
 
+# What one notification said: the workstation and the (kind, id) pairs; None where the channel
+# cannot tell (SQLite's change counter, a reconnect): anything may have changed.
+Noted = Callable[[str | None, list[tuple[str, int | None]] | None], None]
+
+
+def parse_payload(payload: str) -> tuple[str | None, list[tuple[str, int | None]] | None]:
+    """The workstation and the changes a NOTIFY carried; (None, None) for anything else."""
+    try:
+        data = json.loads(payload)
+        changes = [(str(kind), None if i is None else int(i)) for kind, i in data["changes"]]
+        if len(changes) >= PAYLOAD_MAX_CHANGES:
+            return str(data.get("ws", "")), None  # cut short: it may have changed more
+        return str(data.get("ws", "")), changes
+    except (ValueError, KeyError, TypeError):
+        return None, None
+
+
 class ChangeListener:
     """Calls ``changed()`` when another connection committed, ``live(ok)`` when the channel
-    comes and goes; from its own thread, so the receiver must hand over to its own."""
+    comes and goes, and ``noted(workstation, changes)`` with what a notification said; from
+    its own thread, so the receiver must hand over to its own."""
 
-    def __init__(self, url: str, changed: Callable[[], None], live: Callable[[bool], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        changed: Callable[[], None],
+        live: Callable[[bool], None],
+        noted: Noted | None = None,
+    ) -> None:
         self._url = make_url(url)
         self._changed = changed
         self._live = live
+        self._noted = noted
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="change listener", daemon=True)
 
@@ -92,10 +117,16 @@ class ChangeListener:
             conn.execute(f"LISTEN {CHANNEL}")
             self._live(True)
             self._changed()  # no replay: whatever happened while away is read again
+            self._note(None, None)
             while not self._stop.is_set():
-                for _note in conn.notifies(timeout=LISTEN_WAIT_S, stop_after=1):
+                for note in conn.notifies(timeout=LISTEN_WAIT_S, stop_after=1):
                     self._changed()
+                    self._note(*parse_payload(note.payload))
                 conn.execute("SELECT 1")  # a dead server shows here within a second
+
+    def _note(self, workstation: str | None, changes: list[tuple[str, int | None]] | None) -> None:
+        if self._noted is not None:
+            self._noted(workstation, changes)
 
     def _poll_sqlite(self) -> None:
         database: Any = self._url.database
@@ -111,5 +142,6 @@ class ChangeListener:
                 if now != seen:
                     seen = now
                     self._changed()
+                    self._note(None, None)
         finally:
             conn.close()

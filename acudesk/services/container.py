@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from acudesk.db.anchor import AuditTrail
-from acudesk.db.changes import ChangeListener
+from acudesk.db.changes import ChangeListener, Noted
 from acudesk.db.database import Database
 from acudesk.domain.catalog import PointCatalog, default_catalog
 from acudesk.domain.clock import Clock
@@ -20,6 +20,7 @@ from acudesk.services.consent import ConsentService
 from acudesk.services.courses import CourseService
 from acudesk.services.exports import ExportService
 from acudesk.services.papers import PaperService
+from acudesk.services.edits import EditsService
 from acudesk.services.patients import PatientService
 from acudesk.services.prices import PriceService
 from acudesk.services.protocols import ProtocolService
@@ -44,6 +45,7 @@ class Services:
     prices: PriceService
     papers: PaperService
     consent: ConsentService
+    edits: EditsService
     # Backups into this workstation's data directory; None for a throwaway database (the demo,
     # most tests), which makes no backups and keeps no storage marker.
     backups: BackupService | None = None
@@ -69,6 +71,7 @@ class Services:
             prices=PriceService(db),
             papers=PaperService(db),
             consent=ConsentService(db),
+            edits=EditsService(db),
             backups=BackupService(db, data_dir) if data_dir is not None else None,
         )
 
@@ -96,11 +99,15 @@ class Services:
         return describe_url(str(self.db.engine.url.render_as_string(hide_password=True)))
 
     def change_listener(
-        self, changed: Callable[[], None], live: Callable[[bool], None]
+        self,
+        changed: Callable[[], None],
+        live: Callable[[bool], None],
+        noted: Noted | None = None,
     ) -> ChangeListener:
-        """Tells, from its own thread, when another workstation or window changed something."""
+        """Tells, from its own thread, when another workstation or window changed something
+        (and, through ``noted``, what: kinds and ids, or None where the channel cannot say)."""
         url = self.db.engine.url.render_as_string(hide_password=False)
-        return ChangeListener(url, changed, live)
+        return ChangeListener(url, changed, live, noted)
 
     def close(self) -> None:
         self.db.dispose()

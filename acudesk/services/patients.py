@@ -165,12 +165,15 @@ class PatientService(ServiceBase):
         version_id: int,
         *,
         clearing_reason: str = "",
+        overwriting: bool = False,
     ) -> PatientDetail:
         """Save an edit made on the record as it was at ``version_id``; refused, with the
         typed text left on the screen, when someone saved another edit in between.
 
         Anyone clinical may add a contraindication; only an acupuncturist may clear one, and
-        only with a reason, which the audit trail keeps."""
+        only with a reason, which the audit trail keeps. ``overwriting``: the person was told
+        of another workstation's change and chose to save over it (``version_id`` is then the
+        version they were shown); the audit trail says so."""
         now = self._db.clock.now()
         validate_patient(data, local_date(now), frozenset(BODY_REGIONS))
         with self._db.unit_of_work() as s:
@@ -218,6 +221,7 @@ class PatientService(ServiceBase):
                         if cleared
                         else {}
                     ),
+                    **({"overwrote_change_elsewhere": True} if overwriting else {}),
                 },
             )
             return PatientDetail(p.id, _input_of(p), p.version_id, p.created_at)

@@ -30,7 +30,9 @@ from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionReco
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
 from acudesk.ui.backup_scheduler import BackupScheduler
+from acudesk.ui.change_feed import ChangeFeed
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.follow_changes import FollowChanges
 from acudesk.ui.shortcuts import window_shortcut
 from acudesk.ui.views.admin_page import AdminPage
 from acudesk.ui.views.board import BoardPage
@@ -68,6 +70,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._services = services
+        self.change_feed = ChangeFeed(self)  # what changed elsewhere, for views and forms
+        self.change_feed.serve(services)
         self.current_user: UserRow | None = None
         self.patient_dialog: PatientDialog | None = None
         self._check_sound = check_sound
@@ -206,8 +210,11 @@ class MainWindow(QMainWindow):
             self.screens.setCurrentWidget(self.wall)
             self.setWindowTitle("AcuDesk - all rooms")
         self.watch.start_polling()
+        self.follow_changes = FollowChanges(
+            services, self.change_feed, self.patient_list, self.patient_page, self.session_page
+        )
         self.change_listener = services.change_listener(
-            self.watch.remote_changed, self.watch.remote_live
+            self.watch.remote_changed, self.watch.remote_live, self.change_feed.post
         )
         self.change_listener.start()
         # Asking the sound system takes a moment: after the first paint.

@@ -9,19 +9,24 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from acudesk.db import models as m
 from acudesk.db.database import Database
 from acudesk.db.engine import make_engine, sqlite_path
 from acudesk.domain.clock import FakeClock
 from acudesk.domain.needles import Side
 from acudesk.domain.quick_entry import NeedleOrder
 from acudesk.services.container import Services
-from tests.gui.conftest import WindowFactory, user_id
+from acudesk.ui.dialogs.patient_dialog import PatientDialog
+from acudesk.ui.main_window import MainWindow
+from tests.gui.conftest import WindowFactory, patient_id, user_id
+from tests.gui.test_clinic_network import _workstation
 from tests.gui.test_patient_page import LEFT, Room
 from tests.gui.test_session_flow import _ready_for_needles
 
@@ -117,3 +122,95 @@ def test_a_point_set_name_taken_at_another_workstation_is_refused_and_kept(
     assert "already exists" in panel.error_label.text()
     assert panel.quick.set_name.text() == "Neck  set"
     assert [p.name for p in demo_services.protocols.list_protocols()] == ["NECK SET"]
+
+
+# -- a form open while another workstation changes its record ------------------------------
+
+
+def _edit_at(qtbot: QtBot, window: MainWindow, services: Services, name: str) -> PatientDialog:
+    window.set_acting_user(user_id(services, "smirnova"))
+    window.open_patient(patient_id(services, name))
+    dialog = window.patient_page.open_edit_dialog()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+@pytest.mark.parametrize("choice", ["keep mine", "reload theirs"])
+def test_a_patient_changed_at_another_workstation_while_the_dialog_is_open_says_so_and_asks(
+    qtbot: QtBot, demo_services: Services, db_url: str, clock: FakeClock, choice: str
+) -> None:
+    demo_services.db.workstation, demo_services.db.room = "Room 1 PC", "Room 1"
+    window = MainWindow(demo_services, check_sound=lambda: "")
+    qtbot.addWidget(window)
+    window.show()
+    other, _bell_2, services_2 = _workstation(qtbot, db_url, clock, "Room 2 PC", "Room 2")
+    for w in (window, other):  # both ends of the change channel are listening
+        qtbot.waitUntil(lambda w=w: w.watch.channel_connected, timeout=15000)
+    mine = _edit_at(qtbot, window, demo_services, "Maria Sokolova")
+    mine.contact_edit.setText("+7 911 111-11-11")  # typed, not saved yet
+
+    theirs = _edit_at(qtbot, other, services_2, "Maria Sokolova")
+    theirs.complaints_edit.setPlainText("Neck pain worse after work")
+    with qtbot.waitSignal(theirs.saved):
+        qtbot.mouseClick(theirs.save_button, LEFT)
+
+    assert mine.guard is not None
+    banner = mine.guard.banner
+    qtbot.waitUntil(banner.isVisible, timeout=15000)
+    assert banner.text().startswith("Changed at workstation Room 2 PC by Olga Smirnova at ")
+    assert banner.text().endswith("your changes are kept; Save will ask.")
+    assert mine.contact_edit.text() == "+7 911 111-11-11"  # what was typed stays
+    assert mine.complaints_edit.toPlainText() != "Neck pain worse after work"
+
+    qtbot.mouseClick(mine.save_button, LEFT)
+    box = mine.guard.conflict_box
+    assert box is not None and box.isVisible() and mine.isVisible()
+    assert "This patient was changed at another workstation since you opened it" in box.text()
+    assert "Olga Smirnova" in box.text()
+    patient = patient_id(demo_services, "Maria Sokolova")
+    if choice == "keep mine":
+        with qtbot.waitSignal(mine.saved):
+            qtbot.mouseClick(mine.guard.keep_button, LEFT)
+        stored = demo_services.patients.get(patient).data
+        assert stored.contact == "+7 911 111-11-11"  # saved over theirs, knowingly
+        with demo_services.db.reading() as s:
+            last = s.scalars(
+                select(m.AuditEvent.after)
+                .where(m.AuditEvent.entity == "patient", m.AuditEvent.entity_id == patient)
+                .order_by(m.AuditEvent.id.desc())
+            ).first()
+        assert last is not None and '"overwrote_change_elsewhere": true' in last
+    else:
+        qtbot.mouseClick(mine.guard.reload_button, LEFT)
+        qtbot.waitUntil(lambda: mine.complaints_edit.toPlainText() == "Neck pain worse after work")
+        assert mine.isVisible() and not banner.isVisible()
+        assert mine.contact_edit.text() != "+7 911 111-11-11"  # theirs, in place of mine
+        stored = demo_services.patients.get(patient).data
+        assert stored.complaints == "Neck pain worse after work"
+
+
+def test_an_open_dialog_nobody_typed_in_shows_the_other_workstations_change(
+    qtbot: QtBot, demo_services: Services, db_url: str, clock: FakeClock
+) -> None:
+    window = MainWindow(demo_services, check_sound=lambda: "")
+    qtbot.addWidget(window)
+    window.show()
+    other, _bell, services_2 = _workstation(qtbot, db_url, clock, "Room 2 PC", "Room 2")
+    for w in (window, other):
+        qtbot.waitUntil(lambda w=w: w.watch.channel_connected, timeout=15000)
+    mine = _edit_at(qtbot, window, demo_services, "Maria Sokolova")
+    patient = patient_id(services_2, "Maria Sokolova")
+    opened = services_2.patients.get(patient)
+    nurse = user_id(services_2, "smirnova")
+    changed = replace(opened.data, complaints="Stiff neck in the mornings")
+    services_2.patients.update(nurse, patient, changed, opened.version_id)
+
+    qtbot.waitUntil(
+        lambda: mine.complaints_edit.toPlainText() == "Stiff neck in the mornings", timeout=15000
+    )
+    assert mine.guard is not None and not mine.guard.banner.isVisible()
+    record = window.patient_page.record  # the page behind the dialog follows too
+    qtbot.waitUntil(
+        lambda: record.complaints_label.text() == "Stiff neck in the mornings", timeout=15000
+    )

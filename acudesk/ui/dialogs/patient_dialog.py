@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from acudesk.domain.clock import local_date
-from acudesk.domain.errors import AcuDeskError, RuleViolation
+from acudesk.domain.errors import AcuDeskError, RuleViolation, StaleRecord
 from acudesk.domain.patients import DIAGNOSES, WEEKDAYS, PatientInput, Sex
 from acudesk.domain.regions import BODY_REGIONS
 from acudesk.domain.screening import age_on
 from acudesk.services.container import Services
 from acudesk.services.dto import PatientDetail
+from acudesk.services.edits import PATIENT
+from acudesk.ui.widgets.edit_guard import EditGuard
 from acudesk.ui.widgets.forms import as_date, button_row, error_label, hint, plain_label
 
 PROCEDURES = (
@@ -94,11 +96,20 @@ class PatientDialog(QDialog):
         heading.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        # Another workstation may change this patient while the form is open.
+        self.guard: EditGuard | None = None
+        if patient is not None:
+            self.guard = EditGuard(
+                services, PATIENT, patient.id, self, edited=self.edited, reload=self._reload
+            )
+            self.guard.follow(patient.id, stamp=patient.version_id)  # the version on the form
+            layout.addWidget(self.guard.banner)
+            self.finished.connect(self.guard.stop)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
 
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         self.cancel_button.clicked.connect(self.reject)
         if patient is not None:
             self._load(patient.data)
@@ -315,9 +326,31 @@ class PatientDialog(QDialog):
             **{key: self.flag_checks[key].isChecked() for key, _label in CONTRAINDICATIONS},
         )
 
+    def edited(self) -> bool:
+        """Whether anything on the form differs from the record it was filled from."""
+        if self._patient is None:
+            return True
+        if self.clearing_reason.text().strip():
+            return True
+        try:
+            return self.input_data() != self._patient.data
+        except AcuDeskError:  # the form holds something that is not a record yet: typed
+            return True
+
+    def _reload(self) -> None:
+        """The patient as stored now (another workstation's change), in place of the form."""
+        if self._patient is None:
+            return
+        self._patient = self._services.patients.get(self._patient.id)
+        self._clear_errors()
+        self._load(self._patient.data)
+        self.clearing_reason.clear()
+        if self.guard is not None:
+            self.guard.follow(self._patient.id, stamp=self._patient.version_id)
+
     # -- saving ----------------------------------------------------------------------------
 
-    def save(self) -> None:
+    def save(self, *, overwriting: bool = False) -> None:
         self._clear_errors()
         if self._acting_user is None:
             self._show_error(AcuDeskError("Choose who is acting at the top of the window first."))
@@ -335,13 +368,23 @@ class PatientDialog(QDialog):
             if self._patient is None:
                 result = self._services.patients.register(self._acting_user, data)
             else:
+                version = self._patient.version_id
+                if overwriting:  # over the version stored now, which the person was told of
+                    version = self._services.edits.stamp(PATIENT, self._patient.id)
                 result = self._services.patients.update(
                     self._acting_user,
                     self._patient.id,
                     data,
-                    self._patient.version_id,
+                    version,
                     clearing_reason=self.clearing_reason.text(),
+                    overwriting=overwriting,
                 )
+        except StaleRecord as error:
+            self._show_error(error)
+            if self.guard is not None:
+                self.guard.show_banner()
+                self.guard.ask(error, self._reload, lambda: self.save(overwriting=True))
+            return
         except AcuDeskError as error:
             self._show_error(error)
             return

@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from acudesk.domain.errors import AcuDeskError
+from acudesk.domain.errors import AcuDeskError, StaleRecord
 from acudesk.domain.roles import Action
 from acudesk.domain.session_flow import can
 from acudesk.services.container import Services
+from acudesk.services.edits import SESSION
 from acudesk.services.session_view import SessionView
 from acudesk.services.sessions import ADVERSE_KINDS, SEVERITIES, AdverseEventInput
 from acudesk.ui.models.adverse_event_model import (
@@ -29,6 +30,7 @@ from acudesk.ui.models.adverse_event_model import (
     severity_label,
 )
 from acudesk.ui.views.session.base import ActingUser, StepPanel, muted_label, title_label
+from acudesk.ui.widgets.edit_guard import EditGuard
 
 
 class OutcomePanel(StepPanel):
@@ -115,24 +117,42 @@ class OutcomePanel(StepPanel):
         self.add_event_button.clicked.connect(self.add_event)
         self.delete_event_button.clicked.connect(self.delete_event)
         self.events.selectionModel().selectionChanged.connect(self._event_selection_changed)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         self.sign_button.clicked.connect(self.sign)
         self._loaded_for: tuple[int, object] | None = None
+        self._loaded: tuple[object, ...] = self._form_values()
+        self._saving = False
+        # Another workstation may record this outcome while it is typed here.
+        self.guard = EditGuard(
+            services, SESSION, None, self, edited=self.edited, reload=self._reload
+        )
+        self.layout_.insertWidget(1, self.guard.banner)
+
+    def _form_values(self) -> tuple[object, ...]:
+        return (
+            self.pain_before.value(),
+            self.pain_after.value(),
+            self.notes.toPlainText(),
+            tuple(self._events()),
+        )
+
+    def edited(self) -> bool:
+        """Whether the form holds anything other than the outcome it was filled from."""
+        return self._form_values() != self._loaded
+
+    def _reload(self) -> None:
+        if self.view is not None:
+            self._fill(self._services.sessions.view(self.view.id))
 
     def show_view(self, view: SessionView) -> None:
         super().show_view(view)
         key = (view.id, view.outcome_recorded_at)
         if self._loaded_for != key:
-            self._loaded_for = key
-            self.pain_before.setValue(view.pain_before if view.pain_before is not None else -1)
-            self.pain_after.setValue(view.pain_after if view.pain_after is not None else -1)
-            self.notes.setPlainText(view.notes)
-            self.event_model.set_events(
-                [
-                    AdverseEventInput(e.kind, e.severity, e.description, e.action_taken)
-                    for e in view.adverse_events
-                ]
-            )
+            same_session = self._loaded_for is not None and self._loaded_for[0] == view.id
+            if same_session and not self._saving and self.edited():
+                self.guard.look()  # recorded elsewhere: say so, keep what was typed
+            else:
+                self._fill(view)
         self.event_model.set_editable(view.signed_at is None)
         self._event_selection_changed()
         if view.outcome_recorded_at is not None:
@@ -142,6 +162,20 @@ class OutcomePanel(StepPanel):
             )
         else:  # never the previous session's (or patient's) saved time
             self.saved_label.clear()
+
+    def _fill(self, view: SessionView) -> None:
+        self._loaded_for = (view.id, view.outcome_recorded_at)
+        self.pain_before.setValue(view.pain_before if view.pain_before is not None else -1)
+        self.pain_after.setValue(view.pain_after if view.pain_after is not None else -1)
+        self.notes.setPlainText(view.notes)
+        self.event_model.set_events(
+            [
+                AdverseEventInput(e.kind, e.severity, e.description, e.action_taken)
+                for e in view.adverse_events
+            ]
+        )
+        self._loaded = self._form_values()
+        self.guard.follow(view.id)
 
     def add_event(self) -> None:
         self._append_event(
@@ -176,23 +210,47 @@ class OutcomePanel(StepPanel):
             self.events.commitData(editor)  # a cell still being typed in counts as typed
         return self.event_model.events()
 
-    def save(self) -> bool:
+    def save(self, *, overwriting: bool = False) -> bool:
         before, after = self.pain_before.value(), self.pain_after.value()
         if before < 0 or after < 0:
             self.show_error("Pain before and after: ask the patient and enter 0 to 10.")
             (self.pain_before if before < 0 else self.pain_after).setFocus()
             return False
         notes, events = self.notes.toPlainText(), self._events()
-        return self._run(
-            lambda user, sid: self._services.sessions.record_outcome(
-                user,
-                sid,
-                pain_before=before,
-                pain_after=after,
-                notes=notes,
-                adverse_events=events,
+        if not overwriting and self.guard.entity_id is not None:
+            try:
+                self.guard.check()
+            except StaleRecord as error:
+                self.show_error(str(error))
+                self.guard.show_banner()
+                self.guard.ask(error, self._reload, lambda: self._overwrite())
+                return False
+        self._saving = True
+        try:
+            return self._run(
+                lambda user, sid: self._services.sessions.record_outcome(
+                    user,
+                    sid,
+                    pain_before=before,
+                    pain_after=after,
+                    notes=notes,
+                    adverse_events=events,
+                )
             )
-        )
+        finally:
+            self._saving = False
+
+    def _overwrite(self) -> None:
+        """Keep mine: recorded in the audit trail, then saved over the other workstation's."""
+        user = self._acting_user()
+        if user is None or self.view is None:
+            return
+        try:
+            self.guard.record_overwrite(user, patient_id=self.view.patient_id)
+        except AcuDeskError as error:
+            self.show_error(str(error))
+            return
+        self.save(overwriting=True)
 
     def sign(self) -> None:
         """Signing saves what is on the form first, so the signature covers what is seen, then
