@@ -18,9 +18,9 @@ from acudesk.services.backup import BackupService
 from acudesk.services.clinic import ClinicService
 from acudesk.services.consent import ConsentService
 from acudesk.services.courses import CourseService
+from acudesk.services.edits import EditsService
 from acudesk.services.exports import ExportService
 from acudesk.services.papers import PaperService
-from acudesk.services.edits import EditsService
 from acudesk.services.patients import PatientService
 from acudesk.services.prices import PriceService
 from acudesk.services.protocols import ProtocolService

@@ -194,13 +194,13 @@ class PaperService(ServiceBase):
             if user_id is not None:
                 self._actor(s, user_id, Action.EXPORT_RECORD)
             if kind == "session":
-                paper: Paper = self._record(s, entity_id)
-                if paper.view.signed_at is None:
+                record = self._record(s, entity_id)
+                if record.view.signed_at is None:
                     raise RuleViolation(
                         "not_signed",
                         _("Only a signed record can be exported; sign the session first."),
                     )
-                return paper
+                return record
             return self._course(s, entity_id)
 
     def _record(self, s: Session, session_id: int) -> RecordPaper:
