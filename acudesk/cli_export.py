@@ -89,11 +89,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def render_pdf(services: Any, user_id: int, what: str, record_id: int, path: Path) -> str:
-    """``what`` is "session" or "course". HOOK for the papers: replace this body with the call
-    to the PDF renderer (it audits the export under ``user_id``) and return a line for stdout."""
-    raise ExportUnavailable(
-        _("PDF export is not available in this version of AcuDesk yet: nothing was written.")
-    )
+    """``what`` is "session" or "course": the paper laid out by Qt's document stack (offscreen,
+    no window), audited under ``user_id``, created 0600. Returns a line for stdout."""
+    try:
+        from acudesk.ui import papers  # Qt loads only for a PDF
+    except ImportError as error:  # pragma: no cover - a broken Qt install
+        raise ExportUnavailable(
+            _(
+                "PDF export needs Qt, which does not load here ({error}): nothing was written."
+            ).format(error=error)
+        ) from None
+    write = papers.write_session_pdf if what == "session" else papers.write_course_pdf
+    written = write(services, record_id, path, user_id)
+    return _("PDF written to {path}").format(path=written)
 
 
 # -- exports -----------------------------------------------------------------------------------

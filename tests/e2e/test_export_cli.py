@@ -41,6 +41,7 @@ def test_exports_are_written_0600_and_audited(
         "range.json": ["export", "stricta", *period, "--json"],
         "sessions.csv": ["export", "sessions", *period, "--csv"],
         "needles.csv": ["export", "needles", *period, "--csv"],
+        "course.pdf": ["export", "course", "1", "--pdf"],
     }
     for name, command in files.items():
         assert main([*command, str(tmp_path / name), *login]) == 0, capsys.readouterr().err
@@ -58,7 +59,8 @@ def test_exports_are_written_0600_and_audited(
         "WHERE e.action = 'export'"
     ).fetchall()
     raw.close()
-    assert len(rows) == 5 and {u for u, _ in rows} == {"ivanova"}
+    assert (tmp_path / "course.pdf").read_bytes().startswith(b"%PDF")
+    assert len(rows) == 6 and {u for u, _ in rows} == {"ivanova"}
     assert assert_audit_intact(demo_db, capsys)
 
 
@@ -99,7 +101,7 @@ def test_bad_input_is_said_plainly(
             ],
             "does not exist",
         ),
-        (["export", "session", "1", "--pdf", str(tmp_path / "s.pdf")], "not available"),
+        (["export", "session", "1", "--pdf", str(tmp_path / "s.pdf")], "may not export a session"),
     ]
     for command, said in cases:
         assert main([*command, *login]) == 1
