@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from acudesk.services.container import Services
 from acudesk.services.papers import CoursePaper, Paper, RecordPaper
@@ -31,11 +32,12 @@ __all__ = [
 
 
 def ensure_gui() -> None:
-    """Fonts and text layout need a QGuiApplication; the command line gets an offscreen one."""
+    """Fonts and text layout need a Qt application; the command line gets an offscreen one
+    (a full QApplication, so that windows can still be made in the same process)."""
     if QGuiApplication.instance() is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        ensure_gui.app = QGuiApplication(sys.argv[:1])  # type: ignore[attr-defined]
+        ensure_gui.app = QApplication(sys.argv[:1])  # type: ignore[attr-defined]
 
 
 def _render_record(paper: RecordPaper) -> bytes:
