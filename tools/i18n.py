@@ -177,12 +177,30 @@ def problems() -> Iterator[Problem]:
             )
 
 
+# Messages known to lack their Russian text (the catalog's debt, shrinking to nothing): the check
+# fails on any other problem, so no new message lands untranslated.
+DEBT = LOCALES / "untranslated.txt"
+
+
+def known_debt() -> set[str]:
+    if not DEBT.exists():
+        return set()
+    return {line for line in DEBT.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def new_problems() -> list[Problem]:
+    debt = known_debt()
+    return [p for p in problems() if str(p) not in debt]
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "extract":
         extract()
     elif command == "compile":
         compile_catalogs()
+    elif command == "debt":
+        DEBT.write_text("".join(f"{p}\n" for p in problems()), encoding="utf-8")
     elif command == "check":
         found = list(problems())
         for problem in found:

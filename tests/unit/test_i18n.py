@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from acudesk import i18n
-from tools.i18n import problems
+from tools.i18n import known_debt, new_problems, problems
 
 
 @pytest.fixture
@@ -18,8 +18,14 @@ def russian() -> Iterator[None]:
 
 
 def test_every_message_of_the_program_has_a_finished_russian_translation() -> None:
-    # The CI check: a message added to the code without its Russian text fails the build.
-    assert [str(p) for p in problems()] == []
+    # The CI check: a message added to the code without its Russian text fails the build. The
+    # messages listed in resources/locale/untranslated.txt are the known debt, to be emptied.
+    assert [str(p) for p in new_problems()] == []
+
+
+def test_the_list_of_untranslated_messages_only_shrinks() -> None:
+    # A message translated since must leave the list (python -m tools.i18n debt rewrites it).
+    assert known_debt() <= {str(p) for p in problems()}
 
 
 @pytest.mark.usefixtures("russian")

@@ -25,6 +25,7 @@ from acudesk.services.audit import AuditFilter
 from acudesk.services.container import Services
 from acudesk.services.demo import CERVICAL_POINTS, _give_session, seed_demo
 from acudesk.services.exports import NEEDLE_COLUMNS, SESSION_COLUMNS, ExportRequest
+from tests.consenting import consent_to_course
 
 TEXTS = {
     "stricta_style": "Traditional Chinese medicine-based acupuncture (reflexology)",
@@ -48,7 +49,9 @@ class Demo:
         self.patients = {p.full_name: p.id for p in services.patients.search("")}
 
     def course(self, name: str = "Maria Sokolova", sessions: int = 10) -> int:
-        return self.services.courses.plan_course(self.doctor, self.patients[name], sessions).id
+        course = self.services.courses.plan_course(self.doctor, self.patients[name], sessions)
+        consent_to_course(self.services, self.doctor, self.patients[name])
+        return course.id
 
     def session(self, name: str = "Maria Sokolova", *, hour: int = 9, days: int = 2) -> None:
         """One whole signed session at ``hour`` UTC, then ``days`` days pass."""
