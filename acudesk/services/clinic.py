@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.repositories import settings
 from acudesk.domain.clinic_options import ClinicOptions, validate_option, validate_text_option
 from acudesk.domain.roles import Action
 from acudesk.services.base import ServiceBase
@@ -33,15 +34,7 @@ class ClinicService(ServiceBase):
     def _store(self, user_id: int, name: str, text: str) -> ClinicOptions:
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.CHANGE_SETTINGS)
-            row = s.get(m.ClinicSetting, name)
-            before = row.value if row else None
-            if row is None:
-                row = m.ClinicSetting(key=name, value=text)
-                s.add(row)
-            row.value = text
-            row.updated_by = user_id
-            row.updated_at = self._db.clock.now()
-            s.flush()
+            before = settings.store(s, name, text, user_id, self._db.clock.now())
             self._audit(
                 s,
                 user_id,

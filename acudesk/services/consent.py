@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
 from acudesk.db.database import retried
+from acudesk.db.repositories import settings
 from acudesk.db.repositories.locks import lock_patient
 from acudesk.domain.clock import local_date
 from acudesk.domain.consent import (
@@ -173,14 +174,7 @@ class ConsentService(ServiceBase):
             if new.text == current.text and new.version == current.version:
                 return current
             for key, value in ((TEXT_KEY, new.text), (VERSION_KEY, new.version)):
-                row = s.get(m.ClinicSetting, key)
-                if row is None:
-                    row = m.ClinicSetting(key=key, value=value)
-                    s.add(row)
-                row.value = value
-                row.updated_by = user_id
-                row.updated_at = now
-            s.flush()
+                settings.store(s, key, value, user_id, now)
             self._audit(
                 s,
                 user_id,

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acudesk.db import models as m
+from acudesk.db.repositories import settings
 from acudesk.domain.checklist import ChecklistStep
 from acudesk.domain.clock import as_utc, local_date
 from acudesk.domain.errors import NotFound
@@ -155,15 +156,7 @@ class ExportService(ServiceBase):
         text = validate_text(key, value)
         with self._db.unit_of_work() as s:
             self._actor(s, user_id, Action.CHANGE_SETTINGS)
-            row = s.get(m.ClinicSetting, key)
-            before = row.value if row else None
-            if row is None:
-                row = m.ClinicSetting(key=key, value=text)
-                s.add(row)
-            row.value = text
-            row.updated_by = user_id
-            row.updated_at = self._db.clock.now()
-            s.flush()
+            before = settings.store(s, key, text, user_id, self._db.clock.now())
             self._audit(
                 s,
                 user_id,
