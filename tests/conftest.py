@@ -69,6 +69,15 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.set_language("en")
 
 
+@pytest.fixture
+def russian(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test reads the Russian catalog (the window built after this speaks Russian)."""
+    monkeypatch.setenv("ACUDESK_LANG", "ru")
+    i18n.set_language("ru")
+    yield
+    i18n.set_language("en")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
