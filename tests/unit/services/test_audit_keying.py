@@ -60,6 +60,7 @@ def _make_legacy(clinic: Clinic, clock: FakeClock) -> int:
             {"a": to_json({"session": view.id, "text": addendum.text})},
         )
         reseal_plainly(c, from_id=1)
+    db.trail.flush()  # the old trail's anchor writer is done before its files are taken away
     for path in (db.trail.key_path, db.trail.anchor_path):
         assert path is not None
         path.unlink()
