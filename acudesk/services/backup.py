@@ -13,6 +13,7 @@ worker thread. Restoring is in acudesk.services.restore.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -82,6 +83,11 @@ SIGNING_ACTIONS = ("sign", "add addendum")
 # the whole trail again at least this often (an edit of an old event is found within a week),
 # and whenever asked (`acudesk backup --full`, `acudesk backup verify --full`).
 FULL_CHECK_EVERY = timedelta(days=7)
+# A copy made beside the database before a schema migration is removed once it is older than
+# this and a verified backup made after it exists: by then the daily backups cover the weeks
+# since the upgrade, and the copy would otherwise stay beside the database for ever.
+MIGRATION_COPY_KEEP = timedelta(days=30)
+MIGRATION_COPY = re.compile(r"\.before-[0-9A-Za-z]+-(\d{8}T\d{6}Z)\.bak$")
 
 
 class BackupService(ServiceBase):
@@ -232,6 +238,8 @@ class BackupService(ServiceBase):
             info = self._sqlite_backup(
                 self.database_path, target_folder, reason, progress, stop, full=full
             )
+        if info.verified and self.database_path is not None:
+            info = replace(info, removed=self._prune_migration_copies(self.database_path, info))
         write_manifest(info)
         if folder is None or target_folder == self.folder.expanduser().resolve():
             self._rotate(target_folder)
@@ -372,6 +380,24 @@ class BackupService(ServiceBase):
             return None
         usable = [b.checkpoint for b in sealed if b.checkpoint and b.checkpoint.seq <= last_id]
         return max(usable, key=lambda h: h.seq) if usable else None
+
+    def _prune_migration_copies(self, database: Path, backup: BackupInfo) -> list[str]:
+        """The pre-migration copies beside ``database`` that the verified ``backup`` (made
+        after them) and MIGRATION_COPY_KEEP make redundant are deleted; their names returned."""
+        removed: list[str] = []
+        for copy in sorted(database.parent.glob(f"{database.name}.before-*.bak")):
+            found = MIGRATION_COPY.search(copy.name)
+            if found is None:
+                continue
+            made = datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            if made >= backup.made or backup.made - made < MIGRATION_COPY_KEEP:
+                continue
+            try:
+                copy.unlink()
+            except OSError:
+                continue  # kept: the next backup tries again
+            removed.append(str(copy))
+        return removed
 
     def _rotate(self, folder: Path) -> None:
         now = self._clock.now()

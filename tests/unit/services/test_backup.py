@@ -8,7 +8,7 @@ import sqlite3
 import stat
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,6 +175,43 @@ def test_the_rotation_keeps_48_hourly_and_30_daily(
     assert older and len({b.made.astimezone().date() for b in older}) == len(older)
     files = {p.name for p in (data_dir / "backups").iterdir()}
     assert len(files) == 2 * len(kept)  # each with its manifest, nothing else left
+
+
+def test_copies_made_before_a_migration_go_once_a_month_old_and_backed_up(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    service = BackupService(clinic.services.db, data_dir)
+    database = service.database_path
+    assert database is not None
+
+    def copy_made(days_ago: int, revision: str) -> Path:
+        stamp = (clock.now() - timedelta(days=days_ago)).astimezone(UTC)
+        path = database.with_name(f"{database.name}.before-{revision}-{stamp:%Y%m%dT%H%M%SZ}.bak")
+        path.write_bytes(b"an old copy")
+        return path
+
+    old, recent = copy_made(40, "0004"), copy_made(5, "0006")
+    info = service.back_up(reason="test")
+    assert info.verified, info.problems
+    assert not old.exists() and recent.exists()
+    assert info.removed == [str(old)] and read_manifest(Path(info.file)).removed == [str(old)]
+    clock.advance(minutes=26 * 24 * 60)  # the later copy is a month old now
+    assert service.back_up(reason="test").removed == [str(recent)] and not recent.exists()
+
+
+def test_a_failed_backup_removes_no_copy_made_before_a_migration(
+    clinic: Clinic, clock: FakeClock, sqlite_url: str, data_dir: Path
+) -> None:
+    service = BackupService(clinic.services.db, data_dir)
+    database = service.database_path
+    assert database is not None
+    stamp = (clock.now() - timedelta(days=90)).astimezone(UTC)
+    old = database.with_name(f"{database.name}.before-0004-{stamp:%Y%m%dT%H%M%SZ}.bak")
+    old.write_bytes(b"an old copy")
+    with guards_lifted(clinic.services.db) as c:
+        c.execute(text("UPDATE audit_events SET after = '{}' WHERE id = 1"))
+    info = service.back_up(reason="test", full=True)
+    assert not info.verified and info.removed == [] and old.exists()
 
 
 def test_restore_drill_brings_back_everything_acknowledged(
