@@ -9,9 +9,13 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from acudesk import cli_export, cli_storage
 from acudesk.settings import Settings
+
+if TYPE_CHECKING:
+    from acudesk.services.restore import StagedRestore
 
 WINDOW_LOCK_WAIT_MS = 100
 
@@ -117,6 +121,19 @@ def _run_demo(url: str | None, *, smoke_test: bool = False, board: bool = False)
 
 
 def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
+    """The window, until it closes; again on the restored records when the administrator
+    restored a backup from it (the database closed first, then the backup put in place)."""
+    restored = ""
+    while True:
+        code, staged = _one_window(settings, smoke_test=smoke_test, restored=restored)
+        if staged is None:
+            return code
+        restored = _put_in_place(settings, staged)
+
+
+def _one_window(
+    settings: Settings, *, smoke_test: bool, restored: str
+) -> tuple[int, StagedRestore | None]:
     from acudesk import cli
     from acudesk.ui.application import run_window, show_startup_problem
 
@@ -125,7 +142,7 @@ def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
     problem = None if data_dir is None else cli.check_storage(settings)
     if problem is not None:  # before anything opens the file for writing
         print(problem, file=sys.stderr)
-        return 1 if smoke_test else show_startup_problem(problem)
+        return (1 if smoke_test else show_startup_problem(problem)), None
     try:
         services = cli.open_services(
             settings.database_url,
@@ -138,22 +155,53 @@ def _run_gui(settings: Settings, *, smoke_test: bool = False) -> int:
         )
     except cli.StartupError as error:
         print(error, file=sys.stderr)
-        return 1 if smoke_test else show_startup_problem(str(error))
+        return (1 if smoke_test else show_startup_problem(str(error))), None
     keeper = cli.remember_storage(settings, services) if data_dir is not None else None
-    # The start-up check: only what was written since the last verified checkpoint. A break is
-    # said on the terminal and, above every page, in the window.
-    report = services.audit.verify_recent()
-    records_problem = "" if report.intact else report.text
-    if records_problem:
-        print(records_problem, file=sys.stderr)
     try:
+        if restored and services.backups is not None:
+            services.backups.record_restored({"report": restored})
+        # The start-up check: only what was written since the last verified checkpoint. A
+        # break is said on the terminal and, above every page, in the window.
+        report = services.audit.verify_recent()
+        records_problem = "" if report.intact else report.text
+        if records_problem:
+            print(records_problem, file=sys.stderr)
         return run_window(
-            services, settings, smoke_test=smoke_test, records_problem=records_problem
+            services,
+            settings,
+            smoke_test=smoke_test,
+            records_problem=records_problem,
+            restored=restored,
         )
     finally:
         if keeper is not None:
             keeper.stop()
         services.close()
+
+
+def _put_in_place(settings: Settings, staged: StagedRestore) -> str:
+    """The window has closed on the database: the checked copy goes in its place. What the
+    next window says above every page (the restore, or why it did not happen)."""
+    from acudesk.i18n import _
+    from acudesk.services.backup_files import BackupError
+    from acudesk.services.restore import finish_restore
+
+    try:
+        report = finish_restore(staged, settings.data_dir, key_path=settings.audit_key_file)
+    except (BackupError, OSError) as error:
+        staged.discard()
+        text = _("The backup was not restored: {why}").format(why=error)
+        print(text, file=sys.stderr)
+        return text
+    print(report.text)
+    return _(
+        "Restored from the backup made {when} ({file}). Records made after that moment are not "
+        "in this database; the replaced one is kept aside: {aside}."
+    ).format(
+        when=report.backup_made_at,
+        file=report.backup.name,
+        aside=", ".join(p.name for p in report.set_aside) or "-",
+    )
 
 
 def run(argv: Sequence[str]) -> int:

@@ -30,8 +30,9 @@ from acudesk.db.storage import CopyStopped
 from acudesk.domain.audit_chain import Head, key_id
 from acudesk.domain.backup_rotation import Kept, to_delete
 from acudesk.domain.clock import Clock, SystemClock
-from acudesk.domain.errors import RuleViolation
+from acudesk.domain.errors import RuleViolation, SignatureRefused
 from acudesk.domain.roles import Action
+from acudesk.i18n import _
 from acudesk.services.backup_check import (
     Verification,
     against_snapshot,
@@ -109,6 +110,39 @@ class BackupService(ServiceBase):
         self.url = url
         self.database_path = sqlite_path(url)
         self.source = describe_url(db.engine.url.render_as_string(hide_password=True))
+        self.key_path = db.trail.key_path  # the audit key the restored copy's seals need
+
+    # -- restoring from the window -----------------------------------------------------
+
+    def authorize_restore(self, user_id: int, secret: str, backup: Path) -> None:
+        """The administrator asks to put ``backup`` in place of this database, typing their
+        password or PIN again; recorded in the audit trail of the database being replaced
+        (which is kept aside by the restore). Raises SignatureRefused on a wrong secret."""
+        from acudesk.services.auth import AuthService
+
+        if self.database_path is None:
+            raise BackupError(
+                _(
+                    "A clinic server's database is restored on the server (README, 'A clinic "
+                    "server's backups'), not from a workstation."
+                )
+            )
+        refusal: str | None
+        with self._db.unit_of_work() as s:
+            user = self._actor(s, user_id, Action.CHANGE_SETTINGS)
+            refusal = AuthService(self._db).confirm_signer(s, user, secret, "backup", None)
+            if refusal is None:
+                self._audit(
+                    s, user_id, "restore requested", "backup", None, after={"file": str(backup)}
+                )
+        if refusal is not None:
+            raise SignatureRefused(refusal)
+
+    def record_restored(self, facts: dict[str, object]) -> None:
+        """The first thing the restored database records: where it came from and who asked.
+        The person may have no account in the older copy, so the event names them in its facts."""
+        with self._db.unit_of_work() as s:
+            self._audit(s, None, "restore database", "backup", None, after=facts)
 
     # -- where ---------------------------------------------------------------------------
 

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from acudesk.services.container import Services
 from acudesk.services.incidents import explain, new_incident_id, write_incident
+from acudesk.services.restore import StagedRestore
 from acudesk.settings import Settings, Workstation
 from acudesk.ui.dialogs.workstation_dialog import WorkstationDialog
 from acudesk.ui.main_window import MainWindow
@@ -72,7 +73,10 @@ def run_window(
     *,
     smoke_test: bool = False,
     records_problem: str = "",
-) -> int:
+    restored: str = "",
+) -> tuple[int, StagedRestore | None]:
+    """Shows the window until it closes. Returns the exit code and, when the administrator
+    restored a backup, the checked copy to put in place before starting again."""
     app = make_application()
     install_error_handler(settings.data_dir)
     use_workstation(services, settings, ask=not smoke_test)
@@ -83,6 +87,8 @@ def run_window(
             "The start-up check of the audit trail found a problem; tell the clinic "
             f"administrator, who runs the full check on the Administration page. {records_problem}",
         )
+    if restored:
+        window.strip.set_banner("restored", restored)
     window.showMaximized()
     if smoke_test:
         from acudesk.ui.smoke import SmokeTest
@@ -92,7 +98,11 @@ def run_window(
     # pauses stay short while needles are logged and the timer ticks. Done after the first
     # paint, so the window does not wait for it.
     QTimer.singleShot(0, _freeze_long_lived_objects)
-    return app.exec()
+    code = app.exec()
+    staged, window.pending_restore = window.pending_restore, None
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return code, staged
 
 
 def use_workstation(services: Services, settings: Settings, *, ask: bool) -> None:

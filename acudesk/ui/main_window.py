@@ -29,6 +29,7 @@ from acudesk.domain.roles import Role
 from acudesk.domain.session_record import AlarmEvent, AlarmPriority, SessionRecord
 from acudesk.services.container import Services
 from acudesk.services.dto import UserRow
+from acudesk.services.restore import StagedRestore
 from acudesk.ui.backup_scheduler import BackupScheduler
 from acudesk.ui.change_feed import ChangeFeed
 from acudesk.ui.dialogs.patient_dialog import PatientDialog
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         self._audit_queue: list[Callable[[], None]] = []  # events the database could not take
         self._last_read_ok = services.clock.now()
         self.closed_with_needles = False
+        # A checked backup to put in place once the window has closed (Administration, Backups).
+        self.pending_restore: StagedRestore | None = None
         self._lock_minutes = 5
         self.setWindowTitle("AcuDesk - demo clinic" if demo else "AcuDesk")
         self.resize(1340, 720)
@@ -446,8 +449,21 @@ class MainWindow(QMainWindow):
         if self._admin_page is None:
             self._admin_page = AdminPage(self._services, self.acting_user_id)
             self._admin_page.users_changed.connect(self._show_warnings)
+            restore = self._admin_page.backup_tab.restore
+            if restore is not None:
+                restore.needles_in = self.open_sessions_text
+                restore.ready.connect(self._on_restore_ready)
             self.pages.addWidget(self._admin_page)
         return self._admin_page
+
+    def _on_restore_ready(self, staged: StagedRestore) -> None:
+        """A checked backup waits beside the database: close on it, so that the composition
+        root puts it in place and starts again (acudesk/app.py)."""
+        if self.watch.needles_in():  # never with a needle in: checked again at the last moment
+            staged.discard()
+            return
+        self.pending_restore = staged
+        self.close()
 
     def open_administration(self) -> None:
         self.admin_page.refresh()

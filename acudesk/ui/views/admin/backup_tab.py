@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 
 from acudesk.domain.errors import AcuDeskError
 from acudesk.domain.roles import Action
+from acudesk.i18n import _
 from acudesk.services.backup import BackupInfo
 from acudesk.services.container import Services
 from acudesk.ui.background import BackgroundTask, Progress
 from acudesk.ui.views.admin.common import GREEN, RED, Access, fill_table, read_only_table
+from acudesk.ui.views.admin.restore import RestoreFlow
 from acudesk.ui.widgets.forms import allow, hint, set_look
 
 SHOWN = 20
@@ -61,6 +63,12 @@ class BackupTab(QWidget):
         self.folder_label.setWordWrap(True)
         self.change_button = QPushButton("Change folder…")
         self.now_button = QPushButton("Back up now")
+        self.restore_button = QPushButton(_("Restore the chosen backup…"))
+        self.restore_button.setObjectName("restoreBackup")
+        self.restore = RestoreFlow(services.backups, self) if services.backups else None
+        if self.restore is not None:
+            self.restore.said.connect(self._on_restore_said)
+            self.restore.progressed.connect(self._on_restore_progress)
         self.progress = QProgressBar()
         self.progress.hide()
         self.status_label = QLabel()
@@ -73,6 +81,7 @@ class BackupTab(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.now_button)
         buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.restore_button)
         grid.addLayout(buttons, 2, 1, 1, 2)
         grid.addWidget(self.status_label, 3, 1, 1, 2)
         grid.setColumnStretch(1, 1)
@@ -83,14 +92,17 @@ class BackupTab(QWidget):
                 "AcuDesk backs the database up by itself while it runs: after every signed "
                 "session and at least hourly, each copy checked as it is made (integrity, "
                 "record counts, the audit trail). It keeps the newest of each of the last 48 "
-                "hours and of the last 30 days. To restore one, close AcuDesk and run "
-                "`acudesk restore FILE`."
+                "hours and of the last 30 days. To restore one, choose it in the list and "
+                "press Restore (or, with AcuDesk closed, run `acudesk restore FILE`)."
             )
         )
         layout.addWidget(panel)
         layout.addWidget(self.table, 1)
         self.now_button.clicked.connect(self.back_up_now)
         self.change_button.clicked.connect(self._choose_folder)
+        self._shown: list[BackupInfo] = []
+        self.restore_button.clicked.connect(self.restore_chosen)
+        self.table.itemSelectionChanged.connect(self._allow_restore)
 
     def refresh(self) -> None:
         service = self.service
@@ -98,7 +110,7 @@ class BackupTab(QWidget):
             self.latest_label.setText(NO_BACKUPS if service is not None else "No backups here.")
             self.folder_label.setText(str(service.folder) if service else "")
             self.table.setRowCount(0)
-            for button in (self.now_button, self.change_button):
+            for button in (self.now_button, self.change_button, self.restore_button):
                 allow(button, "Backups of this database are not made here.")
             return
         try:
@@ -118,10 +130,56 @@ class BackupTab(QWidget):
             )
             set_look(self.latest_label, "warning" if service.warning(now) else "ok")
         self.folder_label.setText(str(service.folder))
-        fill_table(self.table, [_row(b) for b in reversed(backups[-SHOWN:])])
+        self._shown = list(reversed(backups[-SHOWN:]))
+        fill_table(self.table, [_row(b) for b in self._shown])
+        newest = next((r for r, b in enumerate(self._shown) if b.verified), None)
+        if newest is not None and not self.table.selectedItems():
+            self.table.selectRow(newest)
+        self._allow_restore()
         refusal = self._access.refusal(Action.CHANGE_SETTINGS)
         allow(self.change_button, refusal)
         allow(self.now_button, refusal, "A backup is being made." if self.task.busy else "")
+
+    def chosen_backup(self) -> BackupInfo | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self._shown[min(rows)] if rows and min(rows) < len(self._shown) else None
+
+    def _allow_restore(self) -> None:
+        if self.restore is None:
+            return
+        refusal = self._access.refusal(Action.CHANGE_SETTINGS)
+        chosen = self.chosen_backup()
+        why = "" if refusal else self.restore.refusal(chosen).split("\n")[0]
+        allow(self.restore_button, refusal, why)
+
+    def restore_chosen(self) -> bool:
+        """Restore the chosen backup: asks, checks it on a worker thread, then the window
+        closes on the database and AcuDesk starts again on the restored records."""
+        acting = self._access.user()
+        if self.restore is None or acting is None:
+            return False
+        refusal = self._access.refusal(Action.CHANGE_SETTINGS)
+        if refusal:
+            self._status(refusal, "error")
+            return False
+        chosen = self.chosen_backup()
+        started = self.restore.start(chosen, acting, self) if chosen else False
+        if chosen is None:
+            self._status(self.restore.refusal(None), "error")
+        if started:
+            self.progress.setValue(0)
+            self.progress.show()
+            allow(self.restore_button, _("A backup is being checked for the restore."))
+        return started
+
+    def _on_restore_progress(self, done: int, total: int) -> None:
+        self._on_progress(done, total)
+
+    def _on_restore_said(self, text: str, look: str) -> None:
+        if look != "muted":
+            self.progress.hide()
+            self._allow_restore()
+        self._status(text, look)
 
     def back_up_now(self) -> bool:
         service = self.service
