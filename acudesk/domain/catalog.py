@@ -218,6 +218,7 @@ class PointCatalog:
         self._points: tuple[Point, ...] = tuple(points)
         self._by_code: dict[str, Point] = {}
         self._by_compact: dict[str, Point] = {}
+        self._by_french: dict[str, Point] = {}
         for point in self._points:
             key = normalize_code(point.code)
             if key in self._by_code:
@@ -228,6 +229,12 @@ class PointCatalog:
             if other is not None:
                 raise ValueError(f"Point codes {other.code!r} and {point.code!r} are ambiguous.")
             self._by_compact[compact] = point
+            french = _compact(french_code(point.code))
+            if french != compact:
+                self._by_french[french] = point
+        shared = sorted(set(self._by_french) & set(self._by_compact))
+        if shared:
+            raise ValueError(f"French point codes {shared!r} are also WHO codes.")
 
     def get(self, code: str) -> Point | None:
         """The point with this code, or None.
@@ -238,6 +245,14 @@ class PointCatalog:
         if point is None:
             point = self._by_compact.get(_compact(code))
         return point
+
+    def get_french(self, code: str) -> Point | None:
+        """The point with this French letter code, as Russian books write it, or None.
+
+        ``"VB20"`` is GB20, ``"gi 4"`` is LI4, ``"VG-20"`` is GV20; extra points have no French
+        code (their WHO code is read by :meth:`get`).
+        """
+        return self._by_french.get(_compact(code))
 
     def __getitem__(self, code: str) -> Point:
         point = self.get(code)
@@ -257,25 +272,36 @@ class PointCatalog:
     def search(self, text: str, limit: int = 20) -> list[Point]:
         """Points matching ``text``, best first.
 
-        Code prefix matches come first (``"gb2"`` -> GB2, GB20..GB29), then pinyin prefix
-        matches (``"jianj"``), then English names in which every query word starts a word
-        (``"shoulder well"``), then matches on the characters or the Russian name.
+        Code prefix matches come first (``"gb2"`` -> GB2, GB20..GB29), then French code prefix
+        matches (``"vb2"`` -> GB2, GB20..GB29), then pinyin or Russian name prefix matches
+        (``"jianj"``, ``"фэнчи"``, hyphens and spaces aside), then English names in which every
+        query word starts a word (``"shoulder well"``), then matches on the characters or
+        anywhere in the Russian name.
         """
         query = text.strip()
         if not query or limit <= 0:
             return []
         compact = _compact(query)
         words = [w.lower() for w in _WORDS.findall(query)]
-        tiers: list[list[Point]] = [[], [], [], []]
+        tiers: list[list[Point]] = [[], [], [], [], []]
         for point in self._points:
             if compact and _compact(point.code).startswith(compact):
                 tiers[0].append(point)
-            elif compact and _compact(point.pinyin).startswith(compact):
+            elif (
+                compact
+                and point.meridian != "EX"
+                and _compact(point.french_code).startswith(compact)
+            ):
                 tiers[1].append(point)
-            elif words and _words_match(words, point.english):
+            elif compact and (
+                _compact(point.pinyin).startswith(compact)
+                or (point.russian and _compact(point.russian).startswith(compact))
+            ):
                 tiers[2].append(point)
-            elif query in point.hanzi or (point.russian and query.lower() in point.russian.lower()):
+            elif words and _words_match(words, point.english):
                 tiers[3].append(point)
+            elif query in point.hanzi or (point.russian and query.lower() in point.russian.lower()):
+                tiers[4].append(point)
         found = [point for tier in tiers for point in tier]
         return found[:limit]
 

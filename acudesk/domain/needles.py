@@ -19,6 +19,7 @@ from acudesk.domain.clock import as_utc
 from acudesk.domain.errors import RuleViolation
 from acudesk.domain.regions import region_label
 from acudesk.domain.screening import format_date, region_key
+from acudesk.i18n import pgettext
 
 ABSOLUTE_MAX_DEPTH_MM = 20.0
 DEFAULT_DEEP_THRESHOLD_MM = 10.0
@@ -43,6 +44,15 @@ class Side(StrEnum):
     LEFT = "left"
     RIGHT = "right"
     MIDLINE = "midline"
+
+
+def side_label(side: Side) -> str:
+    """The side as a user reads it: ``left``, ``right``, ``midline`` (слева, справа, ...)."""
+    if side is Side.LEFT:
+        return pgettext("side", "left")
+    if side is Side.RIGHT:
+        return pgettext("side", "right")
+    return pgettext("side", "midline")
 
 
 class Material(StrEnum):

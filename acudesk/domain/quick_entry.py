@@ -5,8 +5,11 @@ Grammar: ``POINT [SIDE] DEPTH``.
 - POINT is a catalog code written loosely (``GB20``, ``gb 20``, ``ex-b2-l4``, ``EX-B2 L4``: the
   Huatuojiaji level is part of the code), a pinyin or English name that belongs to exactly one
   point (``jianjing``, ``shoulder well``; ``huatuojiaji L4`` with its level), or a completion as
-  offered by :func:`completions` (``GB20 Fengchi (Wind Pool)``).
-- SIDE is L, R, B (both: two needles) or M (midline), or the words left, right, both, midline.
+  offered by :func:`completions` (``GB20 Fengchi (Wind Pool)``). The French letter codes of
+  Russian books are accepted too (``VB20`` is GB20, ``GI4`` is LI4), and the Russian name of a
+  point, with or without its hyphens (``фэн-чи``, ``фэнчи``).
+- SIDE is L, R, B (both: two needles) or M (midline), or the words left, right, both, midline;
+  in Russian Л (left), П (right), С (midline), lower case too, and the words слева, справа, обе.
   Points on both sides of the body need L, R or B; midline points take M or nothing.
 - DEPTH is millimetres: ``12``, ``12mm``, ``12 mm``, ``12.5``, ``12,5``. The side may carry it
   (``L12``).
@@ -25,19 +28,23 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from acudesk.domain.errors import RuleViolation
-from acudesk.domain.needles import ABSOLUTE_MAX_DEPTH_MM, PointLike, Side, format_mm
+from acudesk.domain.needles import ABSOLUTE_MAX_DEPTH_MM, PointLike, Side, format_mm, side_label
+from acudesk.i18n import _, ngettext
 
 FIELD = "entry"
 MAX_CODE_WORDS = 3
 MAX_NAME_WORDS = 6
 _EVERY_POINT = 10_000
-_EXAMPLE = "e.g. 'GB20 L 12'"
 
 _SIDE_WORDS: dict[str, str] = {"left": "L", "right": "R", "both": "B", "midline": "M"}
 _SIDE_WORDS.update({letter.lower(): letter for letter in _SIDE_WORDS.values()})
+# Russian: Л(евая), П(равая), С(редняя линия), and the words a Russian note uses
+_RUSSIAN_SIDES: dict[str, str] = {"л": "L", "п": "R", "с": "M"}
+_SIDE_WORDS.update(_RUSSIAN_SIDES)
+_SIDE_WORDS.update({"слева": "L", "справа": "R", "обе": "B"})
 _NUMBER = r"[0-9]{1,6}(?:[.,][0-9]{1,3})?"
-_DEPTH = re.compile(rf"({_NUMBER})(?:mm)?", re.IGNORECASE)
-_SIDE_AND_DEPTH = re.compile(rf"([lrbm])({_NUMBER})(?:mm)?", re.IGNORECASE)
+_DEPTH = re.compile(rf"({_NUMBER})(?:mm|мм)?", re.IGNORECASE)
+_SIDE_AND_DEPTH = re.compile(rf"([lrbmлпс])({_NUMBER})(?:mm|мм)?", re.IGNORECASE)
 _NUMBERISH = re.compile(r"[-+]?[0-9.,]+\w*")
 _LEVEL = re.compile(r"([A-Z]+)([0-9]+)")
 
@@ -52,6 +59,8 @@ class QuickPoint(Protocol):
     @property
     def english(self) -> str: ...
     @property
+    def russian(self) -> str: ...
+    @property
     def bilateral(self) -> bool: ...
     @property
     def display_name(self) -> str: ...
@@ -59,6 +68,7 @@ class QuickPoint(Protocol):
 
 class PointLookup(Protocol):
     def get(self, code: str) -> QuickPoint | None: ...
+    def get_french(self, code: str) -> QuickPoint | None: ...
     def search(self, text: str, limit: int = ...) -> Sequence[QuickPoint]: ...
 
 
@@ -73,8 +83,12 @@ class NeedleOrder:
     @property
     def label(self) -> str:
         """``"GB20 left 12 mm"``, ``"GV20 5 mm"``."""
-        where = self.code if self.side is Side.MIDLINE else f"{self.code} {self.side.value}"
-        return f"{where} {format_mm(self.depth_mm)} mm"
+        depth = format_mm(self.depth_mm)
+        if self.side is Side.MIDLINE:
+            return _("{code} {depth} mm").format(code=self.code, depth=depth)
+        return _("{code} {side} {depth} mm").format(
+            code=self.code, side=side_label(self.side), depth=depth
+        )
 
 
 def _refuse(message: str, rule: str = "quick_entry") -> RuleViolation:
@@ -87,13 +101,14 @@ def _loose(text: str) -> str:
 
 
 def _name_matches(text: str, catalog: PointLookup) -> list[QuickPoint]:
-    """Points whose pinyin or English name is exactly ``text`` (case, spaces and marks aside)."""
+    """Points whose pinyin, English or Russian name is exactly ``text`` (case, spaces and
+    hyphens aside)."""
     key = _loose(text)
     if len(key) < 2 or key.isdigit():
         return []
     found: dict[str, QuickPoint] = {}
     for point in catalog.search(text, limit=_EVERY_POINT):
-        if key in (_loose(point.pinyin), _loose(point.english)):
+        if key in (_loose(point.pinyin), _loose(point.english), _loose(point.russian)):
             found.setdefault(point.code, point)
     return list(found.values())
 
@@ -101,8 +116,9 @@ def _name_matches(text: str, catalog: PointLookup) -> list[QuickPoint]:
 def split_pinyin_or_name(text: str, catalog: PointLookup) -> tuple[str, str] | None:
     """``"jianjing L 8"`` -> ``("GB21", "L 8")`` when the leading words name exactly one point.
 
-    The longest leading run of words that is a pinyin or English name wins. None when the text
-    does not start with a name; a name shared by several points raises, listing their codes.
+    The longest leading run of words that is a pinyin, English or Russian name wins. None when
+    the text does not start with a name; a name shared by several points raises, listing their
+    codes.
     """
     words = text.split()
     for count in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
@@ -118,7 +134,11 @@ def split_pinyin_or_name(text: str, catalog: PointLookup) -> tuple[str, str] | N
 def _ambiguous(name: str, matches: Sequence[QuickPoint]) -> RuleViolation:
     codes = ", ".join(p.code for p in matches[:6]) + (", ..." if len(matches) > 6 else "")
     return _refuse(
-        f"Point: '{name}' is the name of {len(matches)} points ({codes}): write the code instead.",
+        ngettext(
+            "Point: '{name}' is the name of {n} point ({codes}): write the code instead.",
+            "Point: '{name}' is the name of {n} points ({codes}): write the code instead.",
+            len(matches),
+        ).format(name=name, n=len(matches), codes=codes),
         "ambiguous_point",
     )
 
@@ -126,7 +146,7 @@ def _ambiguous(name: str, matches: Sequence[QuickPoint]) -> RuleViolation:
 def _strip_completion(text: str, catalog: PointLookup) -> str:
     """``"GB20 Fengchi (Wind Pool) L 12"`` (a picked completion) -> ``"GB20 L 12"``."""
     first = text.split(maxsplit=1)[0]
-    point = catalog.get(first)
+    point = _lookup(first, catalog)
     if point is None or point.display_name == point.code:
         return text
     shown = point.display_name
@@ -135,6 +155,11 @@ def _strip_completion(text: str, catalog: PointLookup) -> str:
         if not rest or rest[0].isspace():
             return f"{point.code}{rest}"
     return text
+
+
+def _lookup(span: str, catalog: PointLookup) -> QuickPoint | None:
+    """The point of a code as typed: the WHO code (``GB20``) or the French one (``VB20``)."""
+    return catalog.get(span) or catalog.get_french(span)
 
 
 @dataclass(frozen=True)
@@ -149,7 +174,7 @@ def _candidates(words: Sequence[str], catalog: PointLookup) -> list[_Candidate]:
     shared: RuleViolation | None = None
     for count in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
         span = " ".join(words[:count])
-        point = catalog.get(span) if count <= MAX_CODE_WORDS else None
+        point = _lookup(span, catalog) if count <= MAX_CODE_WORDS else None
         if point is None:
             matches = _name_matches(span, catalog)
             if len(matches) > 1 and count < len(words):
@@ -191,12 +216,14 @@ def _unknown_point(words: Sequence[str], catalog: PointLookup) -> RuleViolation:
     with_level = [p.code for p in catalog.search(typed, limit=40) if p.code.startswith(f"{stem}-")]
     if with_level:
         levels = [code[len(stem) + 1 :] for code in with_level]
+        needs_level = _(
+            "Point: {stem} needs its level after it ({levels}), e.g. '{stem} {last} R 15'."
+        )
         return _refuse(
-            f"Point: {stem} needs its level after it ({_level_ranges(levels)}), "
-            f"e.g. '{stem} {levels[-1]} R 15'.",
+            needs_level.format(stem=stem, levels=_level_ranges(levels), last=levels[-1]),
             "unknown_point",
         )
-    return _refuse(f"Point '{typed}' is not in the catalog.", "unknown_point")
+    return _refuse(_("Point '{typed}' is not in the catalog.").format(typed=typed), "unknown_point")
 
 
 def _level_ranges(levels: Sequence[str]) -> str:
@@ -214,27 +241,30 @@ def _depth(text: str) -> float:
     value = float(text.replace(",", "."))
     if not math.isfinite(value) or value <= 0:
         raise _refuse(
-            f"Depth: must be more than 0 mm; got '{text}'.",
+            _("Depth: must be more than 0 mm; got '{text}'.").format(text=text),
             "depth_positive",
         )
     if value > ABSOLUTE_MAX_DEPTH_MM:
         raise _refuse(
-            f"Depth: {format_mm(value)} mm is above the absolute limit of "
-            f"{ABSOLUTE_MAX_DEPTH_MM:.0f} mm.",
+            _("Depth: {depth} mm is above the absolute limit of {limit} mm.").format(
+                depth=format_mm(value), limit=f"{ABSOLUTE_MAX_DEPTH_MM:.0f}"
+            ),
             "depth_cap",
         )
     return value
 
 
 def _example(point: QuickPoint) -> str:
-    return f"e.g. '{point.code} L 12'" if point.bilateral else f"e.g. '{point.code} 5'"
+    if point.bilateral:
+        return _("e.g. '{code} L 12'").format(code=point.code)
+    return _("e.g. '{code} 5'").format(code=point.code)
 
 
 def _without_mm(words: Sequence[str]) -> list[str]:
-    """Drop a separate "mm" written after the depth: ``12 mm``, ``L 12 mm``."""
+    """Drop a separate "mm" (мм) written after the depth: ``12 mm``, ``L 12 mm``."""
     kept = list(words)
     for index in (1, 2):
-        if kept[index : index + 1] and kept[index].casefold() == "mm":
+        if kept[index : index + 1] and kept[index].casefold() in ("mm", "мм"):
             del kept[index]
             break
     return kept
@@ -249,54 +279,74 @@ def _read_side(point: QuickPoint, words: Sequence[str]) -> tuple[str | None, str
         return _SIDE_WORDS[first.casefold()], None, 1
     fused = _SIDE_AND_DEPTH.fullmatch(first)
     if fused:
-        return fused[1].upper(), fused[2], 1
+        letter = fused[1].casefold()
+        return _RUSSIAN_SIDES.get(letter, letter.upper()), fused[2], 1
     if _NUMBERISH.fullmatch(first):
         return None, None, 0
     if point.bilateral or len(words) > 1:
         raise _refuse(
-            f"Side: write L, R, B (both) or M (midline) after the point; got '{first}'.", "side"
+            _("Side: write L, R, B (both) or M (midline) after the point; got '{word}'.").format(
+                word=first
+            ),
+            "side",
         )
     raise _refuse(
-        f"Depth: a number of millimetres after the point, {_example(point)}; got '{first}'.",
+        _("Depth: a number of millimetres after the point, {example}; got '{word}'.").format(
+            example=_example(point), word=first
+        ),
         "depth",
     )
 
 
 def _check_side(point: QuickPoint, side: str | None, written: str) -> None:
     if side is None and point.bilateral:
-        raise _refuse(f"{point.code} is on both sides of the body: give L, R or B.", "side_missing")
+        raise _refuse(
+            _("{code} is on both sides of the body: give L, R or B.").format(code=point.code),
+            "side_missing",
+        )
     if side in ("L", "R", "B") and not point.bilateral:
         raise _refuse(
-            f"{point.code} is on the midline: leave the side out or write M; got '{written}'.",
+            _("{code} is on the midline: leave the side out or write M; got '{word}'.").format(
+                code=point.code, word=written
+            ),
             "side",
         )
     if side == "M" and point.bilateral:
-        raise _refuse(f"{point.code} is on both sides of the body: give L, R or B, not M.", "side")
+        raise _refuse(
+            _("{code} is on both sides of the body: give L, R or B, not M.").format(
+                code=point.code
+            ),
+            "side",
+        )
 
 
 def _orders(point: QuickPoint, rest: Sequence[str]) -> list[NeedleOrder]:
     words = _without_mm(rest)
     side, depth_text, used = _read_side(point, words)
     _check_side(point, side, words[0] if used else "")
-    after = "side" if used else "point"
     if depth_text is None:
         if used >= len(words):
-            raise _refuse(
-                f"Depth: a number of millimetres after the {after}, {_example(point)}.", "depth"
+            missing = (
+                _("Depth: a number of millimetres after the side, {example}.")
+                if used
+                else _("Depth: a number of millimetres after the point, {example}.")
             )
+            raise _refuse(missing.format(example=_example(point)), "depth")
         match = _DEPTH.fullmatch(words[used])
         if match is None:
-            raise _refuse(
-                f"Depth: a number of millimetres after the {after}, {_example(point)}; "
-                f"got '{words[used]}'.",
-                "depth",
+            wrong = (
+                _("Depth: a number of millimetres after the side, {example}; got '{word}'.")
+                if used
+                else _("Depth: a number of millimetres after the point, {example}; got '{word}'.")
             )
+            raise _refuse(wrong.format(example=_example(point), word=words[used]), "depth")
         depth_text = match[1]
         used += 1
     if used < len(words):
         raise _refuse(
-            f"Unexpected '{' '.join(words[used:])}' after the depth: "
-            f"one point per entry, {_example(point)}.",
+            _("Unexpected '{words}' after the depth: one point per entry, {example}.").format(
+                words=" ".join(words[used:]), example=_example(point)
+            ),
         )
     depth = _depth(depth_text)
     if side == "B":
@@ -309,7 +359,12 @@ def parse_quick_entry(text: str, catalog: PointLookup) -> list[NeedleOrder]:
     """The needle(s) one line of fast entry asks for: one, or two for side B."""
     cleaned = text.strip()
     if not cleaned:
-        raise _refuse(f"Entry: type a point, its side and the depth, {_EXAMPLE}.", "empty_entry")
+        raise _refuse(
+            _("Entry: type a point, its side and the depth, {example}.").format(
+                example=_("e.g. '{code} L 12'").format(code="GB20")
+            ),
+            "empty_entry",
+        )
     words = _strip_completion(cleaned, catalog).split()
     candidates = _candidates(words, catalog)
     if not candidates:
@@ -370,27 +425,34 @@ def validate_order(order: NeedleOrder, point: PointLike | None) -> None:
     deep needling are checked when it is logged."""
     if point is None:
         raise RuleViolation(
-            "unknown_point", f"Point '{order.code}' is not in the catalog.", field="point"
+            "unknown_point",
+            _("Point '{typed}' is not in the catalog.").format(typed=order.code),
+            field="point",
         )
     if point.bilateral == (order.side is Side.MIDLINE):
-        allowed = "left or right" if point.bilateral else "midline"
+        wrong = (
+            _("{code} takes the side left or right, not {side}.")
+            if point.bilateral
+            else _("{code} takes the side midline, not {side}.")
+        )
         raise RuleViolation(
-            "side",
-            f"{point.code} takes the side {allowed}, not {order.side.value}.",
-            field="side",
+            "side", wrong.format(code=point.code, side=side_label(order.side)), field="side"
         )
     depth = order.depth_mm
     if not (math.isfinite(depth) and 0 < depth <= ABSOLUTE_MAX_DEPTH_MM):
         raise RuleViolation(
             "depth_cap",
-            f"Depth at {point.code}: more than 0 and at most {ABSOLUTE_MAX_DEPTH_MM:.0f} mm; "
-            f"{format_mm(depth)} mm was given.",
+            _("Depth at {code}: more than 0 and at most {limit} mm; {depth} mm was given.").format(
+                code=point.code, limit=f"{ABSOLUTE_MAX_DEPTH_MM:.0f}", depth=format_mm(depth)
+            ),
             field="depth",
         )
     cap = point.max_depth_mm
     if cap is not None and depth > cap:
         raise RuleViolation(
             "point_depth_cap",
-            f"{point.code} allows at most {format_mm(cap)} mm; {format_mm(depth)} mm was given.",
+            _("{code} allows at most {limit} mm; {depth} mm was given.").format(
+                code=point.code, limit=format_mm(cap), depth=format_mm(depth)
+            ),
             field="depth",
         )

@@ -126,6 +126,7 @@ def test_a_name_shared_by_several_points_asks_for_the_code() -> None:
 NEAR_MISSES = ["GB20", "gb", "20", "EX-B2", "L4", "L", "R", "B", "M", "both", "12", "12,5", "mm"]
 NEAR_MISSES += ["0", "-1", "1e9", "99999999", "nan", "inf", "Futu", "jianjing", "(", ")", "GV20"]
 NEAR_MISSES += ["12..5", "ß", "\x1d", "Fengchi", "(Wind", "Pool)"]
+NEAR_MISSES += ["VB20", "Л", "п", "С", "фэн-чи", "мм", "обе", "V", "R3", "иньцзяо"]
 WORDS = st.sampled_from(NEAR_MISSES)
 
 
@@ -265,3 +266,85 @@ def test_validate_order_accepts_a_good_needle() -> None:
 def test_order_label() -> None:
     assert NeedleOrder("GB20", L, 12).label == "GB20 left 12 mm"
     assert NeedleOrder("GV20", M, 2.5).label == "GV20 2.5 mm"
+
+
+# -- Russian books: French codes, Л/П/С, Russian names ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("russian", "english"),
+    [
+        ("VB20 Л 12", "GB20 L 12"),
+        ("vb 20 л 12", "GB20 L 12"),
+        ("VB20 L 12", "GB20 L 12"),
+        ("VB-20 П 12", "GB20 R 12"),
+        ("VB20 п12", "GB20 R 12"),
+        ("VB20 Л12мм", "GB20 L 12"),
+        ("VB20 слева 12 мм", "GB20 L 12"),
+        ("VB20 обе 7", "GB20 B 7"),
+        ("GB20 Л 12", "GB20 L 12"),
+        ("P7 Л 5", "LU7 L 5"),
+        ("GI4 П 10", "LI4 R 10"),
+        ("E36 Л 15", "ST36 L 15"),
+        ("RP6 П 12", "SP6 R 12"),
+        ("C7 Л 5", "HT7 L 5"),
+        ("IG3 П 8", "SI3 R 8"),
+        ("V40 Л 15", "BL40 L 15"),
+        ("R3 П 8", "KI3 R 8"),
+        ("R 3 L 8", "KI3 L 8"),
+        ("MC6 Л 8", "PC6 L 8"),
+        ("TR5 П 8", "TE5 R 8"),
+        ("F3 Л 8", "LR3 L 8"),
+        ("VG20 С 3", "GV20 M 3"),
+        ("VG20 с 3", "GV20 M 3"),
+        ("vg20 3", "GV20 3"),
+        ("VC12 С 10", "CV12 M 10"),
+        ("фэн-чи Л 12", "GB20 L 12"),
+        ("фэнчи Л 12", "GB20 L 12"),
+        ("Фэн-Чи п 12", "GB20 R 12"),
+        ("фэн чи Л 12", "GB20 L 12"),
+        ("цзянь-цзин Л 8", "GB21 L 8"),
+        ("хуа-то-цзя-цзи L4 П 15", "EX-B2-L4 R 15"),
+    ],
+)
+def test_russian_entry_logs_the_same_as_english(russian: str, english: str) -> None:
+    assert parse(russian) == parse(english)
+
+
+def test_russian_name_splits_like_pinyin() -> None:
+    assert split_pinyin_or_name("фэнчи Л 12", CATALOG) == ("GB20", "Л 12")
+
+
+def test_french_codes_complete() -> None:
+    assert completions("VB2", CATALOG)[:2] == [
+        "GB2 Tinghui (Meeting of Hearing)",
+        "GB20 Fengchi (Wind Pool)",
+    ]
+    assert completions("фэнч", CATALOG) == ["GB20 Fengchi (Wind Pool)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("VB99 Л 12", "Point 'VB99' is not in the catalog."),
+        ("vb 99 Л 12", "Point 'vb 99' is not in the catalog."),
+        # the Cyrillic ВБ is not read as the Latin VB: refused, not guessed
+        ("ВБ20 Л 12", "Point 'ВБ20' is not in the catalog."),
+        ("фэнчии Л 12", "Point 'фэнчии' is not in the catalog."),
+        ("X20 Л 12", "Point 'X20' is not in the catalog."),
+        ("VB20 Х 12", "Side: write L, R, B (both) or M (midline) after the point; got 'Х'."),
+        ("VB20 С 12", "GB20 is on both sides of the body: give L, R or B, not M."),
+        ("VG20 Л 5", "GV20 is on the midline: leave the side out or write M; got 'Л'."),
+        ("VB20 Л 25", "Depth: 25 mm is above the absolute limit of 20 mm."),
+    ],
+)
+def test_russian_refusals_name_what_was_typed(text: str, message: str) -> None:
+    assert refusal(text).message == message
+
+
+def test_a_russian_name_shared_by_several_points_is_refused() -> None:
+    error = refusal("инь-цзяо 5")
+    assert error.rule == "ambiguous_point"
+    assert "'инь-цзяо'" in error.message
+    assert "GV28" in error.message and "CV7" in error.message
+    assert refusal("иньцзяо 5").rule == "ambiguous_point"
